@@ -1,0 +1,95 @@
+"""The contract between the graph and any model: one request in, one typed response out.
+
+The graph never sees the openai SDK. It builds a :class:`ModelRequest` (purpose,
+messages, an optional pydantic schema, optional tools) and gets back a
+:class:`ModelResponse` whose ``output`` is already validated against the schema.
+Real servers, the scripted model and the replay model all implement
+:class:`ChatModel`, so tests and the offline demo exercise the same code path as
+production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from langchain_core.tools import BaseTool
+from pydantic import BaseModel
+
+T = TypeVar("T", bound=BaseModel)
+
+Message = dict[str, Any]
+"""A chat message in the OpenAI wire format (role, content, tool_calls, tool_call_id)."""
+
+
+class Usage(BaseModel):
+    """Token counts; adds up across calls, nodes and runs."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    calls: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt plus completion, what most providers bill."""
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            calls=self.calls + other.calls,
+        )
+
+
+class ToolCallRecord(BaseModel):
+    """One tool call the model made and what the tool answered (errors included)."""
+
+    id: str
+    name: str
+    args: dict[str, Any]
+    result: str
+    error: bool = False
+
+
+@dataclass(frozen=True)
+class ModelRequest(Generic[T]):
+    """What a caller (a graph node, a judge) asks of a model.
+
+    ``purpose`` names the caller (e.g. the node id); the scripted model keys its
+    replies on it and usage is aggregated by it.
+    """
+
+    purpose: str
+    messages: list[Message]
+    schema: type[T] | None = None
+    tools: Sequence[BaseTool] = ()
+    max_tool_rounds: int = 8
+    on_token: Callable[[str], None] | None = None
+
+
+@dataclass
+class ModelResponse(Generic[T]):
+    """A finished exchange: validated output plus everything needed for a transcript."""
+
+    output: T | str
+    messages: list[Message]
+    model: str
+    usage: Usage = field(default_factory=Usage)
+    tool_calls: list[ToolCallRecord] = field(default_factory=list)
+    latency_ms: float = 0.0
+
+
+class ChatModel(Protocol):
+    """Anything that answers :class:`ModelRequest`: real, scripted or replayed."""
+
+    name: str
+
+    async def generate(self, request: ModelRequest[T]) -> ModelResponse[T]:
+        """Run the request (including any tool loop) and return the validated result."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections; safe to call twice."""
+        ...

@@ -1,0 +1,1 @@
+"""Pure skill handling: parse SKILL.md text into typed models, discover and resolve skills."""
