@@ -58,3 +58,79 @@ class ModelError(SkillweaveError):
 
 class RunError(SkillweaveError):
     """A run could not continue; the message says why and how to resume."""
+
+
+class _LocatedResolutionError(SkillResolutionError):
+    """A resolution error that points at the file and line of the offending declaration."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.reason = message
+        where = f"{path}:{line}: " if path and line is not None else f"{path}: " if path else ""
+        super().__init__(f"{where}{message}")
+
+
+class MissingDependencyError(_LocatedResolutionError):
+    """A skill lists a dependency that is not on the skills path."""
+
+
+class DependencyCycleError(_LocatedResolutionError):
+    """Skills depend on (or invoke) each other in a loop; the message names the loop."""
+
+
+class UnknownThreadError(UserError):
+    """No run with that thread id exists in the configured database."""
+
+
+class RunNotPausedError(UserError):
+    """A resume was asked for a run that is not waiting for answers."""
+
+
+class UnknownQuestionError(UserError):
+    """A resume answered a question id the paused run did not ask."""
+
+
+class ModelAPIError(ModelError):
+    """The server refused or failed a request; carries what an operator needs to report it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        body: str = "",
+        request_id: str | None = None,
+    ) -> None:
+        self.status = status
+        self.body = body[:500]
+        self.request_id = request_id
+        detail = f" (HTTP {status})" if status is not None else ""
+        rid = f" [request id {request_id}]" if request_id else ""
+        excerpt = f": {self.body}" if self.body else ""
+        super().__init__(f"{message}{detail}{rid}{excerpt}")
+
+
+class ModelRetryExhausted(ModelAPIError):
+    """Transient faults (429, 5xx, timeouts, cut-off streams) outlasted the retry bound."""
+
+
+class ModelOutputError(ModelError):
+    """The reply still broke the requested schema after the repair retries; keeps the raw text."""
+
+    def __init__(self, message: str, *, raw: str, errors: str = "") -> None:
+        self.raw = raw
+        self.errors = errors
+        super().__init__(f"{message}: {errors}" if errors else message)
+
+
+class ToolLoopError(ModelError):
+    """The model kept calling tools past the round bound instead of answering."""
+
+
+class ScriptedModelError(ModelError):
+    """A scripted model was called in a way its script did not foresee (test drift)."""
+
+
+class ThreadBusyError(UserError):
+    """Another process is running or resuming the same thread right now."""

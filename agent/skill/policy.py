@@ -1,0 +1,299 @@
+"""The machine-readable guardrail policy that sits next to a SKILL.md.
+
+Most guardrail lines are prose; the ones that can be checked in code are
+declared in ``policy.yaml`` beside the skill so that they are enforced
+deterministically and no model output can override them. Each rule names the
+guardrail it enforces by the guardrail's id (the slug the parser gives its
+text), so verdicts point back to the SKILL.md line. Guardrails without a rule
+go to the LLM judge unless ``judge.guardrails`` says otherwise.
+
+Format (``version: 1``)::
+
+    version: 1
+    rules:
+      - id: severity-before-triage        # unique rule id
+        kind: order                       # first runs before then
+        guardrail: <guardrail id>
+        first: severity-classification
+        then: triage
+        message: ...
+      - kind: requires                    # a fact must be non-empty before a step
+        fact: incident_commander
+        before: mitigate
+        produced_by: severity-classification   # optional: where to send the run back
+      - kind: approval                    # an action type needs a human yes
+        action: forward-fix
+        when: {fact: severity, in: [SEV1, SEV2]}   # optional condition
+        approver: Incident Commander
+        question: "Approve the forward-fix ...?"
+      - kind: output                      # requirements on one output
+        output: postmortem
+        step: postmortem                  # optional: the step that writes it
+        pattern: '^\\s*- \\[ \\]'         # optional regex (multiline), with min_count
+        min_count: 1
+      - kind: preserve                    # every cited evidence ref appears in the output
+        output: postmortem
+        step: postmortem
+    judge:
+      guardrails: null                    # null: every guardrail without a rule
+      skip_judge_in_eco: true
+
+This module is pure apart from :func:`load_policy` reading the one file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from agent.errors import SkillParseError
+from agent.skill.model import Skill
+
+POLICY_FILENAME = "policy.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Rule(_Strict):
+    id: str = Field(min_length=1)
+    guardrail: str = Field(min_length=1, description="Id of the guardrail line it enforces.")
+    message: str = Field(min_length=1, description="What the run is told when the rule fails.")
+
+
+class OrderRule(_Rule):
+    """Step ``first`` must run before step ``then`` (the plan is repaired to respect it)."""
+
+    kind: Literal["order"]
+    first: str
+    then: str
+
+
+class RequiresRule(_Rule):
+    """A fact must be present and non-empty before ``before`` starts.
+
+    When ``produced_by`` names the step that should have produced it, that step
+    is sent back (``revise``) once it ran without producing the fact; if the
+    fact is still missing when ``before`` is about to start, the run halts.
+    """
+
+    kind: Literal["requires"]
+    fact: str
+    before: str
+    produced_by: str | None = None
+
+
+class Condition(_Strict):
+    """``fact`` holds one of the ``in`` values (strings compare case-insensitively)."""
+
+    fact: str
+    in_: list[Any] = Field(alias="in", min_length=1)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    def holds(self, facts: dict[str, Any]) -> bool:
+        """Whether the condition is true of ``facts`` (a missing fact never matches)."""
+        if self.fact not in facts:
+            return False
+        return _norm(facts[self.fact]) in {_norm(v) for v in self.in_}
+
+
+def _norm(value: Any) -> Any:
+    return value.strip().casefold() if isinstance(value, str) else value
+
+
+class ApprovalRule(_Rule):
+    """Actions of type ``action`` need a recorded human approval (when ``when`` holds)."""
+
+    kind: Literal["approval"]
+    action: str
+    when: Condition | None = None
+    approver: str = Field(min_length=1, description="Role that must approve, e.g. the IC.")
+    question: str = Field(min_length=1)
+
+
+class OutputRule(_Rule):
+    """An output must be present and non-empty, and match ``pattern`` at least ``min_count``×."""
+
+    kind: Literal["output"]
+    output: str
+    step: str | None = None
+    pattern: str | None = None
+    min_count: int = Field(default=1, ge=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regex: {exc}") from None
+        return value
+
+
+class PreserveRule(_Rule):
+    """Every evidence reference cited during the run appears verbatim in ``output``."""
+
+    kind: Literal["preserve"]
+    output: str
+    step: str | None = None
+
+
+Rule = Annotated[
+    OrderRule | RequiresRule | ApprovalRule | OutputRule | PreserveRule,
+    Field(discriminator="kind"),
+]
+
+
+class JudgeSettings(_Strict):
+    """Which guardrails the LLM judge sees, and whether eco-mode steps skip it."""
+
+    guardrails: list[str] | None = Field(
+        default=None, description="None: every guardrail without a deterministic rule."
+    )
+    skip_judge_in_eco: bool = False
+
+
+class Policy(_Strict):
+    """A skill's deterministic guardrail rules plus its judge settings."""
+
+    version: Literal[1] = 1
+    rules: list[Rule] = Field(default_factory=list)
+    judge: JudgeSettings = Field(default_factory=JudgeSettings)
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_ids(cls, rules: list[Rule]) -> list[Rule]:
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.id in seen:
+                raise ValueError(f"duplicate rule id {rule.id!r}")
+            seen.add(rule.id)
+        return rules
+
+    def ruled_guardrails(self) -> set[str]:
+        """Guardrail ids that at least one deterministic rule enforces."""
+        return {r.guardrail for r in self.rules}
+
+    def judged_guardrails(self, guardrail_ids: Sequence[str]) -> list[str]:
+        """The ids (of ``guardrail_ids``, in order) left to the LLM judge."""
+        if self.judge.guardrails is not None:
+            wanted = set(self.judge.guardrails)
+            return [g for g in guardrail_ids if g in wanted]
+        ruled = self.ruled_guardrails()
+        return [g for g in guardrail_ids if g not in ruled]
+
+
+def policy_problems(policy: Policy, skill: Skill) -> list[str]:
+    """Names in ``policy`` that ``skill`` does not have (guardrails, steps, outputs).
+
+    A rule that names an unknown step or guardrail would silently never fire,
+    so the linter and the compiler report these instead.
+    """
+    guardrails = {g.id for g in skill.guardrails}
+    steps = {m.id for m in skill.micro_skills}
+    outputs = {f.name for f in skill.outputs}
+    problems = [
+        f"judge.guardrails: unknown guardrail id {g!r}"
+        for g in policy.judge.guardrails or []
+        if g not in guardrails
+    ]
+    for rule in policy.rules:
+        named: list[tuple[str, str | None, set[str]]] = [("guardrail", rule.guardrail, guardrails)]
+        if isinstance(rule, OrderRule):
+            named += [("first", rule.first, steps), ("then", rule.then, steps)]
+        elif isinstance(rule, RequiresRule):
+            named += [("before", rule.before, steps), ("produced_by", rule.produced_by, steps)]
+        elif isinstance(rule, (OutputRule, PreserveRule)):
+            named += [("step", rule.step, steps)]
+            if outputs:  # a skill without an Outputs table may still produce fields
+                named += [("output", rule.output, outputs)]
+        problems += [
+            f"rule {rule.id!r}: unknown {key} {value!r}"
+            for key, value, known in named
+            if value is not None and value not in known
+        ]
+    return problems
+
+
+def parse_policy(text: str, *, path: str | None = None) -> Policy:
+    """Validate policy YAML; a mistake raises ``SkillParseError`` at ``path:line``."""
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise SkillParseError(f"invalid YAML: {reason}", path=path, line=line) from None
+    if data is None:
+        return Policy()
+    if not isinstance(data, dict):
+        raise SkillParseError("a policy must be a mapping with 'rules'", path=path, line=1)
+    _check_unique_ids(data, root, path)
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = _yaml_path(first["loc"])
+        key = ".".join(str(p) for p in loc) or "<policy>"
+        raise SkillParseError(
+            f"{key}: {first['msg']}", path=path, line=_line_of(root, loc)
+        ) from None
+
+
+def _check_unique_ids(data: dict[str, Any], root: yaml.Node | None, path: str | None) -> None:
+    """Report a repeated rule id at the repeat (the model validator cannot know its line)."""
+    rules = data.get("rules")
+    seen: set[Any] = set()
+    for index, rule in enumerate(rules if isinstance(rules, list) else []):
+        rule_id = rule.get("id") if isinstance(rule, dict) else None
+        if rule_id is not None and rule_id in seen:
+            line = _line_of(root, ["rules", index, "id"])
+            raise SkillParseError(
+                f"rules.{index}.id: duplicate rule id {rule_id!r}", path=path, line=line
+            )
+        seen.add(rule_id)
+
+
+def _yaml_path(loc: Sequence[Any]) -> list[Any]:
+    """The error path without the rule kind pydantic inserts after ``rules.<n>``."""
+    parts = list(loc)
+    if len(parts) > 2 and parts[0] == "rules" and isinstance(parts[1], int):
+        del parts[2]
+    return parts
+
+
+def _line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
+    """1-based line of the deepest YAML node along ``loc``."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            child = node.value[part] if part < len(node.value) else None
+        if child is None:
+            break
+        node, line = child, child.start_mark.line + 1
+    return line
+
+
+def load_policy(skill_path: Path) -> Policy | None:
+    """The policy beside ``skill_path`` (a SKILL.md or its folder); None when there is none."""
+    folder = skill_path if skill_path.is_dir() else skill_path.parent
+    file = folder / POLICY_FILENAME
+    if not file.is_file():
+        return None
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SkillParseError(f"cannot read policy: {exc}", path=str(file)) from None
+    return parse_policy(text, path=str(file))
