@@ -1,0 +1,86 @@
+"""Tools for the model: langchain-core tools in, OpenAI tool schemas out, calls executed safely.
+
+A tool that raises must not crash the run: the model sees the error as the tool's
+answer (``error=True`` in the record) and can recover, exactly as with a real API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from agent.llm.base import Message, ToolCallRecord
+
+
+def tool_schemas(tools: Sequence[BaseTool]) -> list[dict[str, Any]]:
+    """The ``tools`` parameter of a chat completion, built by langchain-core, not by hand."""
+    return [convert_to_openai_tool(t) for t in tools]
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+async def _run_one(
+    tools: dict[str, BaseTool], call_id: str, name: str, args: Any
+) -> ToolCallRecord:
+    tool = tools.get(name)
+    if tool is None:
+        known = ", ".join(sorted(tools)) or "none"
+        result, error = f"unknown tool {name!r}; available tools: {known}", True
+    elif not isinstance(args, dict):
+        result, error = f"arguments for {name!r} must be a JSON object, got {args!r}", True
+    else:
+        try:
+            result, error = _as_text(await tool.ainvoke(args)), False
+        except Exception as exc:  # any tool fault goes back to the model as its answer
+            result, error = f"{type(exc).__name__}: {exc}", True
+    return ToolCallRecord(
+        id=call_id,
+        name=name,
+        args=args if isinstance(args, dict) else {},
+        result=result,
+        error=error,
+    )
+
+
+async def run_tool_calls(
+    tools: Sequence[BaseTool], calls: Sequence[tuple[str, str, Any]]
+) -> list[ToolCallRecord]:
+    """Run ``(id, name, args)`` calls concurrently; results keep the order of the calls."""
+    by_name = {t.name: t for t in tools}
+    return list(await asyncio.gather(*(_run_one(by_name, i, n, a) for i, n, a in calls)))
+
+
+def parse_arguments(raw: str) -> Any:
+    """Decode a tool call's JSON arguments; garbage becomes a value the tool runner rejects."""
+    try:
+        return json.loads(raw) if raw.strip() else {}
+    except json.JSONDecodeError:
+        return raw
+
+
+def assistant_tool_message(
+    calls: Sequence[tuple[str, str, Any]], content: str | None = None
+) -> Message:
+    """The assistant turn that asked for ``calls``, in the wire format the API expects back."""
+    return {
+        "role": "assistant",
+        "content": content,
+        "tool_calls": [
+            {"id": i, "type": "function", "function": {"name": n, "arguments": _as_text(a)}}
+            for i, n, a in calls
+        ],
+    }
+
+
+def tool_result_message(record: ToolCallRecord) -> Message:
+    """The tool turn answering one call."""
+    return {"role": "tool", "tool_call_id": record.id, "content": record.result}

@@ -1,0 +1,170 @@
+"""Model specs: one string (``--model`` or ``SKILLWEAVE_MODEL``) names any model we can talk to.
+
+Forms:
+
+- ``openai:gpt-4.1-mini`` (or a bare model name): OpenAI, or ``OPENAI_BASE_URL``;
+  needs ``OPENAI_API_KEY``.
+- ``ollama:llama3.1``: a local Ollama at ``http://localhost:11434/v1``, no key.
+- ``vllm:NAME@http://host:8000/v1`` or ``NAME@URL``: any OpenAI-compatible server;
+  ``OPENAI_API_KEY`` is sent when set.
+- ``scripted:PATH``: replies from a YAML/JSON script (:mod:`agent.llm.scripted`).
+- ``replay:PATH``: serve a recorded cassette (:mod:`agent.llm.replay`).
+- ``record:PATH@<spec>``: run ``<spec>`` for real and record every exchange to PATH.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import httpx
+
+from agent.errors import ConfigError
+from agent.llm._openai import DEFAULT_LIMITS, DEFAULT_TIMEOUT, OpenAIChatModel
+from agent.llm._retry import RetryPolicy
+from agent.llm.base import ChatModel
+from agent.llm.replay import RecordingTransport, ReplayTransport
+from agent.llm.scripted import ScriptedModel
+
+OPENAI_URL = "https://api.openai.com/v1"
+OLLAMA_URL = "http://localhost:11434/v1"
+
+Provider = Literal["openai", "ollama", "compatible", "scripted", "replay", "record"]
+
+_HOW_TO = (
+    "Set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server), "
+    "or pick a model with --model / SKILLWEAVE_MODEL: 'openai:gpt-4.1-mini', "
+    "'ollama:llama3.1' for a local Ollama, 'NAME@http://host:8000/v1' for any "
+    "OpenAI-compatible server, or 'scripted:PATH' to run the offline demo without a model."
+)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A parsed model spec plus the settings it needs; the key is never shown in a repr."""
+
+    provider: Provider
+    model: str = ""
+    base_url: str = ""
+    api_key: str = field(default="", repr=False)
+    path: str = ""
+    inner: ModelSpec | None = None
+
+    @property
+    def label(self) -> str:
+        """How transcripts and logs name this model (never includes the key)."""
+        if self.provider in ("scripted", "replay"):
+            return f"{self.provider}:{os.path.basename(self.path)}"
+        if self.provider == "record" and self.inner is not None:
+            return self.inner.label
+        return f"{self.provider}:{self.model}"
+
+
+def parse_spec(spec: str | None, env: Mapping[str, str] | None = None) -> ModelSpec:
+    """Parse a spec (or ``SKILLWEAVE_MODEL``); a mistake says how to fix it."""
+    env = os.environ if env is None else env
+    text = (spec or env.get("SKILLWEAVE_MODEL", "")).strip()
+    if not text:
+        raise ConfigError(f"No model configured. {_HOW_TO}")
+    prefix, sep, rest = text.partition(":")
+    if sep and prefix in ("scripted", "replay"):
+        return _file_spec(prefix, rest, text)
+    if sep and prefix == "record":
+        path, at, inner = rest.partition("@")
+        if not path or not at or not inner:
+            raise ConfigError(f"model spec {text!r}: use 'record:PATH@<model spec>'. {_HOW_TO}")
+        return ModelSpec("record", path=path, inner=parse_spec(inner, env))
+    if sep and prefix in ("openai", "ollama", "vllm", "compatible") and not rest.startswith("//"):
+        return _server_spec(prefix, rest, text, env)
+    return _server_spec("", text, text, env)
+
+
+def _file_spec(prefix: str, path: str, text: str) -> ModelSpec:
+    if not path:
+        raise ConfigError(f"model spec {text!r} names no file; use '{prefix}:PATH'.")
+    return ModelSpec("scripted" if prefix == "scripted" else "replay", path=path)
+
+
+def _server_spec(prefix: str, rest: str, text: str, env: Mapping[str, str]) -> ModelSpec:
+    name, at, url = rest.partition("@")
+    if not name or (at and not url.startswith(("http://", "https://"))):
+        raise ConfigError(f"model spec {text!r} is not understood. {_HOW_TO}")
+    key = env.get("OPENAI_API_KEY", "")
+    if at:
+        return ModelSpec("compatible", name, url.rstrip("/"), key or "not-needed")
+    if prefix == "vllm":
+        raise ConfigError(
+            f"model spec {text!r} needs the server URL: 'vllm:NAME@http://host:8000/v1'."
+        )
+    if prefix == "ollama":
+        return ModelSpec("ollama", name, env.get("OLLAMA_BASE_URL", OLLAMA_URL), "ollama")
+    if not key:
+        raise ConfigError(
+            f"Model {name!r} needs an API key but OPENAI_API_KEY is not set. {_HOW_TO}"
+        )
+    return ModelSpec("openai", name, env.get("OPENAI_BASE_URL", OPENAI_URL).rstrip("/"), key)
+
+
+def build_model(
+    spec: str | None = None,
+    *,
+    http_client: httpx.AsyncClient | None = None,
+    retry: RetryPolicy | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ChatModel:
+    """The single factory for models: parse ``spec`` (or the environment) and build the client.
+
+    ``http_client`` replaces the default pooled client (tests pass one routed through respx).
+    """
+    parsed = parse_spec(spec, env)
+    if parsed.provider == "scripted":
+        return ScriptedModel.from_file(parsed.path)
+    if parsed.provider == "replay":
+        transport = ReplayTransport(parsed.path)
+        meta = transport.cassette
+        return OpenAIChatModel(
+            model=str(meta.get("model", "")),
+            base_url=str(meta.get("base_url", OPENAI_URL)),
+            api_key="replayed",
+            name=parsed.label,
+            http_client=httpx.AsyncClient(transport=transport),
+            retry=retry,
+            offline=True,
+        )
+    if parsed.provider == "record":
+        assert parsed.inner is not None  # parse_spec always sets it for record specs
+        return _recording(parsed.inner, parsed.path, http_client, retry)
+    return OpenAIChatModel(
+        model=parsed.model,
+        base_url=parsed.base_url,
+        api_key=parsed.api_key,
+        name=parsed.label,
+        http_client=http_client,
+        retry=retry,
+    )
+
+
+def _recording(
+    inner: ModelSpec, path: str, http_client: httpx.AsyncClient | None, retry: RetryPolicy | None
+) -> ChatModel:
+    if inner.provider not in ("openai", "ollama", "compatible"):
+        raise ConfigError(f"record:{path}@... needs a real server model, not {inner.label!r}")
+    # record below whatever transport the caller gave us (respx in tests), else a real one
+    base = http_client._transport if http_client is not None else httpx.AsyncHTTPTransport()
+    transport = RecordingTransport(
+        base,
+        path,
+        meta={"model": inner.model, "base_url": inner.base_url},
+        secrets=(inner.api_key,),
+    )
+    client = httpx.AsyncClient(transport=transport, timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
+    return OpenAIChatModel(
+        model=inner.model,
+        base_url=inner.base_url,
+        api_key=inner.api_key,
+        name=inner.label,
+        http_client=client,
+        retry=retry,
+    )
