@@ -1,0 +1,150 @@
+"""Compile a resolved skill into a LangGraph StateGraph.
+
+Shape: ``START → plan → router ⇄ {micro-skill nodes → guard, ask, audit} → END``.
+Every micro-skill is a node named by its slug; a skill without micro-skills
+gets one ``apply`` step. Routing nodes return ``Command(goto=...)`` and declare
+their destinations, so ``draw_mermaid()`` shows the real edges. A master
+skill's ``**Invokes:**`` steps run the invoked skills' own graphs as subgraphs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from langchain_core.tools import BaseTool
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.store.base import BaseStore
+
+from agent.graph import guard_rules
+from agent.graph._context import APPLY_STEP, GraphSettings, SkillContext, judge_plan, step_ids
+from agent.graph.nodes.ask import make_ask
+from agent.graph.nodes.audit import make_audit
+from agent.graph.nodes.guard import make_guard
+from agent.graph.nodes.plan import make_plan
+from agent.graph.nodes.router import make_router
+from agent.graph.nodes.step import make_invoke, make_step
+from agent.graph.schemas import build_schemas
+from agent.graph.state import RunState
+from agent.llm.base import ChatModel
+from agent.skill.library import SkillSet
+from agent.skill.model import MicroSkill, Skill
+from agent.skill.policy import Policy, load_policy
+
+__all__ = ["GraphSettings", "build_graph", "compile_skill", "judge_schedule"]
+
+_RESERVED = frozenset({"plan", "router", "guard", "ask", "audit"})
+
+
+def _steps(skill: Skill) -> tuple[MicroSkill, ...]:
+    """The skill's micro-skills, or one synthetic ``apply`` step holding the whole skill."""
+    if skill.micro_skills:
+        return tuple(
+            ms if ms.id not in _RESERVED else ms.model_copy(update={"id": f"{ms.id}-step"})
+            for ms in skill.micro_skills
+        )
+    body = "\n\n".join(
+        s for s in (skill.kernel, *(sec.body for sec in skill.sections.values())) if s
+    )
+    return (
+        MicroSkill(
+            id=APPLY_STEP,
+            number=1,
+            title=f"Apply {skill.name}",
+            steps=body or skill.description,
+            body=body or skill.description,
+            line=1,
+        ),
+    )
+
+
+def _policy_for(skill: Skill, policy: Policy | None) -> Policy | None:
+    if policy is not None:
+        return policy
+    return load_policy(Path(skill.path)) if skill.path else None
+
+
+def judge_schedule(skill: Skill, policy: Policy | None = None) -> dict[str, tuple[str, ...]]:
+    """Which guardrail ids the model judges after which step (empty when rules cover all)."""
+    loaded = _policy_for(skill, policy)
+    return judge_plan(_steps(skill), guard_rules.judged_guardrails(loaded, skill))
+
+
+def build_graph(
+    skillset: SkillSet,
+    model: ChatModel,
+    *,
+    tools: Sequence[BaseTool] = (),
+    policy: Policy | None = None,
+    store: BaseStore | None = None,
+    settings: GraphSettings | None = None,
+    prefix: str = "",
+) -> StateGraph[RunState]:
+    """The uncompiled graph (for LangGraph Server, which brings its own checkpointer).
+
+    ``policy`` defaults to the ``policy.yaml`` next to the skill (if any); pass an
+    empty ``Policy()`` to run without deterministic rules.
+    """
+    skill = skillset.skill
+    steps = _steps(skill)
+    settings = settings or GraphSettings()
+    loaded = _policy_for(skill, policy)
+    ctx = SkillContext(
+        skill=skill,
+        kernels=tuple(skillset.dependencies),
+        steps=steps,
+        model=model,
+        tools=tuple(tools),
+        policy=loaded,
+        schemas=build_schemas(skill, step_ids(steps)),
+        settings=settings,
+        prefix=prefix,
+        store=store,
+        judged=judge_plan(steps, guard_rules.judged_guardrails(loaded, skill)),
+    )
+    builder: StateGraph[RunState] = StateGraph(RunState)
+    ids = step_ids(steps)
+    builder.add_node("plan", make_plan(ctx))
+    builder.add_node("router", make_router(ctx), destinations=(*ids, "ask", "guard", "audit", END))
+    for ms in steps:
+        target = next((t for t in ms.invokes if t in skillset.invoked), None)
+        if target is None:
+            builder.add_node(ms.id, make_step(ctx, ms.id))
+        else:
+            sub = compile_skill(
+                skillset.invoked[target],
+                model,
+                tools=tools,
+                store=store,
+                settings=settings,
+                prefix=f"{prefix}{target}/",
+            )
+            builder.add_node(ms.id, make_invoke(ctx, ms.id, sub))
+        builder.add_edge(ms.id, "guard")
+    builder.add_node("guard", make_guard(ctx), destinations=("router", "ask", END))
+    builder.add_node("ask", make_ask(ctx), destinations=("router",))
+    builder.add_node("audit", make_audit(ctx), destinations=("router", END))
+    builder.add_edge(START, "plan")
+    builder.add_edge("plan", "router")
+    return builder
+
+
+def compile_skill(
+    skillset: SkillSet,
+    model: ChatModel,
+    *,
+    tools: Sequence[BaseTool] = (),
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+    policy: Policy | None = None,
+    store: BaseStore | None = None,
+    settings: GraphSettings | None = None,
+    prefix: str = "",
+) -> CompiledStateGraph[RunState]:
+    """The runnable graph; without a checkpointer it inherits its parent's (subgraphs)."""
+    builder = build_graph(
+        skillset, model, tools=tools, policy=policy, store=store, settings=settings, prefix=prefix
+    )
+    return builder.compile(checkpointer=checkpointer, store=store, name=skillset.skill.name)

@@ -1,0 +1,61 @@
+"""The human interrupt: every pending question in one ``interrupt()``.
+
+The node does nothing before ``interrupt()``, so re-running it on resume is
+free. The resume value maps question ids to answers (plain text or
+``{text, by, at}``); questions left unanswered stay pending and are asked again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.types import Command, interrupt
+
+from agent.graph._context import SkillContext, now, with_events
+from agent.graph.questions import is_approval, normalize_answer
+from agent.graph.state import RunState
+
+
+def make_ask(ctx: SkillContext) -> Any:
+    """Node factory: pause for answers, then record them everywhere they belong."""
+
+    def ask(state: RunState) -> Command[str]:
+        pending = list(state.get("pending", []))
+        reply = interrupt({"questions": pending, "skill": ctx.skill.name})
+        given = reply if isinstance(reply, dict) else {}
+        answers = dict(state.get("answers", {}))
+        approvals = dict(state.get("approvals", {}))
+        notes = list(state.get("scratchpad", []))
+        events: list[tuple[str, dict[str, Any]]] = []
+        still: list[dict[str, Any]] = []
+        at = now()
+        for q in pending:
+            if q["id"] not in given:
+                still.append(q)
+                continue
+            record = normalize_answer(given[q["id"]], at=at)
+            if q["kind"] == "approval":
+                record["approved"] = is_approval(record)
+                approvals[q["id"]] = record
+            answers[q["id"]] = record
+            events.append(("answer", {"question_id": q["id"], **record}))
+            notes.append(
+                {
+                    "at": at,
+                    "step": q["step"],
+                    "kind": "answer",
+                    "text": f"{q['id']}: {record['text']} ({record['by']})",
+                }
+            )
+        return Command(
+            goto="router",
+            update={
+                "pending": still,
+                "answers": answers,
+                "approvals": approvals,
+                "scratchpad": notes,
+                "audit_log": with_events(state, *events),
+            },
+        )
+
+    return ask

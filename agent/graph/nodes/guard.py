@@ -1,0 +1,170 @@
+"""The guard: accept a step's result only when the rules and the judge allow it.
+
+Order matters: questions the step raised come first (the step re-runs with the
+answers); then the deterministic rules, whose outcome no model can change; then
+the batched LLM judge for the guardrails no rule covers. The judge runs at most
+once per draft, so a re-check after an approval costs no model call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.types import Command
+
+from agent.graph import guard_rules
+from agent.graph._context import SkillContext, with_events, with_note, with_usage
+from agent.graph.nodes.router import approval_questions, ask, blocked, send_back
+from agent.graph.prompts import judge_messages
+from agent.graph.questions import clarify_question
+from agent.graph.state import RunState
+from agent.llm.base import ModelRequest
+
+
+def _accept(
+    state: RunState, draft: dict[str, Any], verdicts: list[dict[str, Any]], declared: frozenset[str]
+) -> Command[str]:
+    """Merge the draft into facts, outputs, actions and evidence, and move on."""
+    step_id, result = draft["step"], draft["result"]
+    fields = result.get("fields", {})
+    outputs = dict(state.get("outputs", {}))
+    outputs.update({k: v for k, v in fields.items() if k in declared})
+    actions = [a for a in state.get("actions", []) if a.get("step") != step_id]
+    actions += guard_rules.actions_of(draft)
+    evidence = list(dict.fromkeys([*state.get("evidence", []), *result.get("evidence", [])]))
+    back = state.get("return_to")
+    # Approvals are taken into account here, by the rules that asked for them.
+    seen = sorted({*draft.get("answers_seen", []), *state.get("approvals", {})})
+    draft = {**draft, "answers_seen": seen}
+    return Command(
+        goto="router",
+        update={
+            "results": {**state.get("results", {}), step_id: draft},
+            "facts": {**state.get("facts", {}), **fields},
+            "outputs": outputs,
+            "actions": actions,
+            "evidence": evidence,
+            "draft": None,
+            "cursor": back if back is not None else state.get("cursor", 0) + 1,
+            "return_to": None,
+            "verdicts": [*state.get("verdicts", []), *verdicts],
+            "audit_log": with_events(
+                state,
+                *(("verdict", v) for v in verdicts),
+                *(("decision", {"step": step_id, **d}) for d in result.get("decisions", [])),
+            ),
+        },
+    )
+
+
+def make_guard(ctx: SkillContext) -> Any:
+    """Node factory: check the waiting step result and route on the outcome."""
+
+    async def guard(state: RunState) -> Command[str]:
+        draft = dict(state["draft"] or {})
+        step_id = draft["step"]
+        if draft.get("invoked_status") not in (None, "completed"):
+            why = draft.get("invoked_violations") or [
+                f"invoked step {step_id} ended {draft['invoked_status']}"
+            ]
+            return blocked(state, list(why), [])
+        asked = {q["id"] for q in state.get("questions", [])}
+        new = [
+            q
+            for r in draft["result"].get("ambiguities", [])
+            if (q := clarify_question(ctx.skill, r, ctx.prefix + step_id))["id"] not in asked
+        ]
+        if new:
+            # The step re-runs with the answers; its partial result is in steps_log.
+            return ask(
+                state,
+                new,
+                [],
+                draft=None,
+                scratchpad=with_note(state, step_id, "ask", f"asked {[q['id'] for q in new]}"),
+            )
+
+        verdicts = guard_rules.after(ctx, state, draft)
+        update: dict[str, Any] = {}
+        if "judged" not in draft:
+            draft["judged"], update = await _judge(ctx, state, draft)
+        verdicts += draft["judged"]
+        state = {**state, **update}  # type: ignore[typeddict-item]
+        command = _decide(ctx, state, draft, verdicts)
+        # The judge's usage (and the judged draft, for a re-check after approval) survive
+        # whichever way the run goes.
+        merged = {**update, "draft": draft, **dict(command.update or {})}
+        return Command(goto=command.goto, update=merged)
+
+    return guard
+
+
+def _decide(
+    ctx: SkillContext, state: RunState, draft: dict[str, Any], verdicts: list[dict[str, Any]]
+) -> Command[str]:
+    """Rules first (no model output can change them), then the judge's verdicts."""
+    step_id = draft["step"]
+    failing = [v for v in verdicts if v["outcome"] != "allow"]
+    rules = [v for v in failing if v["tier"] != "judge"]  # judge verdicts are recorded already
+    if hard := [v for v in failing if v["outcome"] == "block"]:
+        return blocked(state, [v["message"] for v in hard], rules)
+    if revise := [v for v in failing if v["outcome"] == "revise"]:
+        target = revise[0].get("step") or step_id
+        message = "; ".join(v["message"] for v in revise)
+        resume_at = state.get("return_to") if target == step_id else state.get("cursor")
+        return send_back(ctx, state, target, message, rules, resume_at=resume_at)
+    if approve := [v for v in failing if v["outcome"] == "approve"]:
+        if questions := approval_questions(state, approve, ctx.prefix + step_id):
+            return ask(state, questions, rules)
+        message = "; ".join(f"not approved: {v['message']}" for v in approve)
+        return send_back(ctx, state, step_id, message, rules, resume_at=state.get("return_to"))
+    return _accept(state, draft, rules, ctx.declared)
+
+
+async def _judge(
+    ctx: SkillContext, state: RunState, draft: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One batched model call over the judged guardrails (none in eco mode if configured)."""
+    step_id = draft["step"]
+    mode = next((p["mode"] for p in state.get("plan", []) if p["id"] == step_id), "power")
+    wanted = ctx.judged.get(step_id, ())
+    guardrails = [g for g in ctx.skill.guardrails if g.id in wanted]
+    if (
+        not guardrails
+        or not ctx.settings.judge
+        or (mode == "eco" and guard_rules.skip_judge_in_eco(ctx))
+    ):
+        return [], {}
+    purpose = ctx.purpose(f"judge:{step_id}")
+    response = await ctx.model.generate(
+        ModelRequest(
+            purpose=purpose,
+            messages=judge_messages(
+                ctx.skill, ctx.kernels, ctx.step(step_id), guardrails, draft["result"]
+            ),
+            schema=ctx.schemas.judge,
+        )
+    )
+    output = response.output
+    assert not isinstance(output, str)
+    lines = {g.id: g.line for g in guardrails}
+    verdicts = [
+        {
+            "rule_id": f"judge:{v.guardrail}",
+            "guardrail_id": v.guardrail,
+            "line": lines.get(v.guardrail),
+            "outcome": v.outcome,
+            "message": v.message or v.guardrail,
+            "tier": "judge",
+            "step": step_id,
+            "approval": None,
+        }
+        for v in output.verdicts
+        if v.guardrail in lines  # a verdict on a rule-covered guardrail cannot count
+    ]
+    # Recorded now, allow or not, so the log shows what the judge said even when a rule wins.
+    return verdicts, {
+        "usage": with_usage(state, purpose, response),
+        "verdicts": [*state.get("verdicts", []), *verdicts],
+        "audit_log": with_events(state, *(("verdict", v) for v in verdicts)),
+    }

@@ -1,0 +1,144 @@
+"""The router: what happens next, with the deterministic "before step" rules applied.
+
+It owns the loop over the plan. Before a step runs, the policy's rules are
+checked in code: an unmet requirement sends the run back to the step that
+produces it (bounded), an action that needs approval becomes a question, and a
+hard violation halts the run as ``blocked``. Nothing a model said can change
+these outcomes; only a recorded human approval can.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.graph import END
+from langgraph.types import Command
+
+from agent.graph import guard_rules
+from agent.graph._context import SkillContext, with_events
+from agent.graph.questions import make_question
+from agent.graph.state import RunState
+
+
+def blocked(state: RunState, violations: list[str], verdicts: list[dict[str, Any]]) -> Command[str]:
+    """Halt the run as ``blocked``, with the violations on record."""
+    return Command(
+        goto=END,
+        update={
+            "status": "blocked",
+            "violations": [*state.get("violations", []), *violations],
+            "verdicts": [*state.get("verdicts", []), *verdicts],
+            "audit_log": with_events(
+                state,
+                *(("verdict", v) for v in verdicts),
+                ("status", {"status": "blocked", "violations": violations}),
+            ),
+        },
+    )
+
+
+def approval_questions(
+    state: RunState, verdicts: list[dict[str, Any]], step: str
+) -> list[dict[str, Any]]:
+    """Questions for every ``approve`` verdict that has no recorded answer yet."""
+    questions = []
+    for v in verdicts:
+        request = v.get("approval") or {}
+        text = request.get("question") or v["message"]
+        q = make_question(source=v["rule_id"], text=text, kind="approval", step=step, trigger=None)
+        if request.get("id"):
+            q["id"] = request["id"]
+        if q["id"] not in state.get("approvals", {}):
+            questions.append(q)
+    return questions
+
+
+def ask(
+    state: RunState, questions: list[dict[str, Any]], verdicts: list[dict[str, Any]], **update: Any
+) -> Command[str]:
+    """Queue ``questions`` for the ``ask`` node (it interrupts once for all of them)."""
+    asked = [q for q in questions if q["id"] not in {p["id"] for p in state.get("questions", [])}]
+    return Command(
+        goto="ask",
+        update={
+            "pending": questions,
+            "questions": [*state.get("questions", []), *asked],
+            "verdicts": [*state.get("verdicts", []), *verdicts],
+            "audit_log": with_events(
+                state, *(("verdict", v) for v in verdicts), *(("question", q) for q in asked)
+            ),
+            **update,
+        },
+    )
+
+
+def send_back(
+    ctx: SkillContext,
+    state: RunState,
+    target: str,
+    message: str,
+    verdicts: list[dict[str, Any]],
+    *,
+    resume_at: int | None,
+) -> Command[str]:
+    """Re-run ``target`` with ``message`` as feedback, or block once its revisions are used up."""
+    attempts = dict(state.get("attempts", {}))
+    if attempts.get(target, 0) >= ctx.settings.max_step_revisions:
+        return blocked(
+            state,
+            [f"{message} (still unmet after {attempts.get(target, 0)} revision(s) of {target})"],
+            verdicts,
+        )
+    attempts[target] = attempts.get(target, 0) + 1
+    feedback = dict(state.get("feedback", {}))
+    feedback[target] = [*feedback.get(target, []), message]
+    index = next(i for i, p in enumerate(state["plan"]) if p["id"] == target)
+    return Command(
+        goto="router",
+        update={
+            "attempts": attempts,
+            "feedback": feedback,
+            "cursor": index,
+            "return_to": resume_at,
+            "draft": None,
+            "verdicts": [*state.get("verdicts", []), *verdicts],
+            "audit_log": with_events(
+                state,
+                *(("verdict", v) for v in verdicts),
+                ("decision", {"revise": target, "reason": message}),
+            ),
+        },
+    )
+
+
+def make_router(ctx: SkillContext) -> Any:
+    """Node factory: pick the next node after checking the rules that guard the next step."""
+
+    def router(state: RunState) -> Command[str]:
+        if state.get("pending"):
+            return Command(goto="ask")
+        if state.get("draft"):
+            return Command(goto="guard")  # an approval came back: re-check the waiting result
+        plan = state.get("plan", [])
+        cursor = state.get("cursor", 0)
+        if cursor >= len(plan):
+            return Command(goto="audit")
+        step_id = plan[cursor]["id"]
+        verdicts = guard_rules.before(ctx, state, step_id)
+        failing = [v for v in verdicts if v["outcome"] != "allow"]
+        if hard := [v for v in failing if v["outcome"] == "block"]:
+            return blocked(state, [v["message"] for v in hard], failing)
+        if revise := [v for v in failing if v["outcome"] == "revise"]:
+            target = revise[0].get("step") or ""
+            if target in {p["id"] for p in plan} and target != step_id:
+                return send_back(
+                    ctx, state, target, revise[0]["message"], failing, resume_at=cursor
+                )
+            return blocked(state, [v["message"] for v in revise], failing)
+        if approve := [v for v in failing if v["outcome"] == "approve"]:
+            if questions := approval_questions(state, approve, ctx.prefix + step_id):
+                return ask(state, questions, failing)
+            return blocked(state, [f"not approved: {v['message']}" for v in approve], failing)
+        return Command(goto=step_id)
+
+    return router

@@ -1,0 +1,191 @@
+"""Micro-skill nodes: one model call each, whose result waits in ``draft`` for the guard.
+
+A step node makes exactly one model call (with the skill's tools) and never
+interrupts, so a resume never re-runs a finished call: checkpoints are written
+after every node, and the questions a step raises are asked by the ``ask`` node.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.config import get_stream_writer
+from langgraph.graph.state import CompiledStateGraph
+
+from agent.graph._context import SkillContext, now, with_events, with_note, with_usage
+from agent.graph.prompts import step_messages
+from agent.graph.state import RunState
+from agent.llm.base import Message, ModelRequest
+
+
+def _plan_item(state: RunState, step_id: str) -> dict[str, Any]:
+    return next(
+        (p for p in state.get("plan", []) if p["id"] == step_id), {"goal": "", "mode": "power"}
+    )
+
+
+def _log_entry(step_id: str, item: dict[str, Any], started: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": step_id,
+        "mode": item.get("mode"),
+        "goal": item.get("goal", ""),
+        "started_at": started,
+        "ended_at": now(),
+        **extra,
+    }
+
+
+def _private_notes_removed(messages: list[Message]) -> list[Message]:
+    """The exchange as the transcript keeps it: the reply's scratchpad notes stay private."""
+    kept = []
+    for message in messages:
+        content = message.get("content")
+        if message.get("role") == "assistant" and isinstance(content, str) and '"notes"' in content:
+            try:
+                reply = json.loads(content)
+            except json.JSONDecodeError:
+                reply = None
+            if isinstance(reply, dict):
+                reply.pop("notes", None)
+                message = {**message, "content": json.dumps(reply, ensure_ascii=False)}
+        kept.append(message)
+    return kept
+
+
+def make_step(ctx: SkillContext, step_id: str) -> Any:
+    """Node factory: run micro-skill ``step_id`` once and leave its result for the guard."""
+    ms = ctx.step(step_id)
+    purpose = ctx.purpose(f"step:{step_id}")
+
+    async def step(state: RunState) -> dict[str, Any]:
+        started = now()
+        item = _plan_item(state, step_id)
+        get_stream_writer()({"event": "step_start", "step": step_id, "skill": ctx.skill.name})
+        prior = {sid: r["result"] for sid, r in state.get("results", {}).items()}
+        answers = [
+            {"question": q["text"], **state.get("answers", {})[q["id"]]}
+            for q in state.get("questions", [])
+            if q["id"] in state.get("answers", {})
+        ]
+        response = await ctx.model.generate(
+            ModelRequest(
+                purpose=purpose,
+                messages=step_messages(
+                    ctx.skill,
+                    ctx.kernels,
+                    ms,
+                    goal=item.get("goal", ""),
+                    mode=item["mode"],
+                    inputs=state.get("inputs", {}),
+                    prior=prior,
+                    answers=answers,
+                    feedback=state.get("feedback", {}).get(step_id, []),
+                ),
+                schema=ctx.schemas.step,
+                tools=ctx.tools,
+            )
+        )
+        output = response.output
+        assert not isinstance(output, str)
+        result = output.model_dump()
+        notes = result.pop("notes", "")
+        entry = _log_entry(
+            step_id,
+            item,
+            started,
+            summary=result["summary"],
+            fields=result["fields"],
+            decisions=result["decisions"],
+            confidence=result["confidence"],
+            messages=_private_notes_removed(response.messages),
+            tool_calls=[c.model_dump() for c in response.tool_calls],
+        )
+        get_stream_writer()({"event": "step_end", "step": step_id, "skill": ctx.skill.name})
+        return {
+            "draft": {
+                "step": step_id,
+                "result": result,
+                "answers_seen": list(state.get("answers", {})),
+            },
+            "steps_log": [*state.get("steps_log", []), entry],
+            "usage": with_usage(state, purpose, response),
+            "scratchpad": with_note(state, step_id, "note", notes),
+            "audit_log": with_events(
+                state,
+                ("step_start", {"step": step_id, "mode": item["mode"], "at": started}),
+                (
+                    "step_end",
+                    {
+                        "step": step_id,
+                        "summary": result["summary"],
+                        "decisions": result["decisions"],
+                        "actions": result["actions"],
+                        "tool_calls": [c.name for c in response.tool_calls],
+                    },
+                ),
+            ),
+        }
+
+    return step
+
+
+def make_invoke(ctx: SkillContext, step_id: str, subgraph: CompiledStateGraph[Any]) -> Any:
+    """Node factory for a master skill's ``**Invokes:**`` step: run the invoked skill's graph.
+
+    The subgraph shares the parent's checkpointer (under its own namespace), so an
+    interrupt inside it pauses the whole run and a resume continues inside it.
+    """
+
+    async def invoke(state: RunState, config: RunnableConfig) -> dict[str, Any]:
+        started = now()
+        item = _plan_item(state, step_id)
+        prior = {sid: r["result"].get("fields", {}) for sid, r in state.get("results", {}).items()}
+        inputs = {**state.get("inputs", {}), **{k: v for f in prior.values() for k, v in f.items()}}
+        final: dict[str, Any] = await subgraph.ainvoke({"inputs": inputs}, config)
+        status = final.get("status", "failed")
+        result = {
+            "summary": f"invoked skill finished {status}",
+            "fields": dict(final.get("outputs", {})),
+            "decisions": [],
+            "ambiguities": [],
+            "actions": list(final.get("actions", [])),
+            "evidence": list(final.get("evidence", [])),
+            "confidence": 1.0 if status == "completed" else 0.0,
+        }
+        entry = _log_entry(
+            step_id,
+            item,
+            started,
+            summary=result["summary"],
+            fields=result["fields"],
+            decisions=[],
+            confidence=result["confidence"],
+            messages=[],
+            tool_calls=[],
+        )
+        usage = {k: dict(v) for k, v in state.get("usage", {}).items()}
+        for purpose, row in final.get("usage", {}).items():
+            usage[purpose] = dict(row)
+        return {
+            "draft": {
+                "step": step_id,
+                "result": result,
+                "answers_seen": list(state.get("answers", {})),
+                "invoked_status": status,
+                "invoked_violations": list(final.get("violations", [])),
+            },
+            "steps_log": [*state.get("steps_log", []), entry],
+            "usage": usage,
+            "audit_log": with_events(
+                state,
+                ("step_start", {"step": step_id, "mode": item["mode"], "at": started}),
+                (
+                    "step_end",
+                    {"step": step_id, "summary": result["summary"], "invoked_status": status},
+                ),
+            ),
+        }
+
+    return invoke

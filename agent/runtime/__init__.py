@@ -1,0 +1,1 @@
+"""Run, pause, resume and inspect skill runs durably."""

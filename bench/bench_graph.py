@@ -1,0 +1,107 @@
+"""Overhead of a skill run over a bare LangGraph chain, same checkpointer and durability.
+
+Run: ``.venv/bin/python bench/bench_graph.py [N]``. Not a test: it prints numbers.
+With a zero-latency scripted model the incident-response run is pure runtime
+overhead (prompt building, rules, audit chain, checkpoints). The baseline is a
+chain of trivial nodes with the same number of supersteps per run, on the same
+SQLite checkpointer at durability "sync", in the same process.
+Targets: ratio ≤ 1.5; LLM calls per run ≤ steps + 3 when the policy covers the
+guardrails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, TypedDict
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # the seed's happy-path script lives with the tests
+
+from graph.scripts import incident  # noqa: E402
+from langgraph.graph import END, START, StateGraph  # noqa: E402
+
+from agent.graph.compile import compile_skill, judge_schedule  # noqa: E402
+from agent.llm.scripted import ScriptedModel  # noqa: E402
+from agent.runtime.store import open_checkpointer  # noqa: E402
+from agent.skill.library import Library, SkillSet  # noqa: E402
+from agent.skill.policy import JudgeSettings, Policy, load_policy  # noqa: E402
+
+TARGET_RATIO = 1.5
+
+
+class _Chain(TypedDict):
+    n: int
+
+
+def _bare_chain(length: int) -> StateGraph[_Chain]:
+    builder: StateGraph[_Chain] = StateGraph(_Chain)
+
+    def bump(state: _Chain) -> dict[str, int]:
+        return {"n": state["n"] + 1}
+
+    names = [f"n{i}" for i in range(length)]
+    for name in names:
+        builder.add_node(name, bump)
+    for a, b in zip([START, *names], [*names, END], strict=True):
+        builder.add_edge(a, b)
+    return builder
+
+
+async def _calls_per_run(skillset: SkillSet, policy: Policy | None, saver: Any) -> int:
+    """LLM calls of one run under ``policy`` (None: the shipped policy.yaml)."""
+    script = incident.happy(skillset.skill, judge_schedule(skillset.skill, policy))
+    graph = compile_skill(skillset, ScriptedModel(script), checkpointer=saver, policy=policy)
+    cfg: Any = {"configurable": {"thread_id": f"calls-{policy is None}"}}
+    final = await graph.ainvoke({"inputs": {"alert": "5xx"}}, cfg, durability="sync")
+    return sum(row["calls"] for row in final["usage"].values())
+
+
+async def main(runs: int) -> None:
+    skillset = Library([REPO / "skills"]).resolve("incident-response")
+    script = incident.happy(skillset.skill, judge_schedule(skillset.skill))
+    shipped = load_policy(Path(str(skillset.skill.path)))
+    assert shipped is not None
+    covered = shipped.model_copy(update={"judge": JudgeSettings(guardrails=[])})
+    with tempfile.TemporaryDirectory() as tmp:
+        async with open_checkpointer(f"sqlite:///{tmp}/bench.sqlite") as saver:
+            first: Any = {"configurable": {"thread_id": "probe"}}
+            probe = compile_skill(skillset, ScriptedModel(script), checkpointer=saver)
+            await probe.ainvoke({"inputs": {"alert": "5xx"}}, first, durability="sync")
+            supersteps = len([c async for c in probe.aget_state_history(first)]) - 1
+            chain = _bare_chain(supersteps).compile(checkpointer=saver)
+            ours, bare = 0.0, 0.0
+            # Interleaved so that load on the machine hits both sides alike.
+            for i in range(runs):
+                graph = compile_skill(skillset, ScriptedModel(script), checkpointer=saver)
+                cfg: Any = {"configurable": {"thread_id": f"skill-{i}"}, "recursion_limit": 200}
+                start = time.perf_counter()
+                final = await graph.ainvoke({"inputs": {"alert": "5xx"}}, cfg, durability="sync")
+                ours += time.perf_counter() - start
+                assert final["status"] == "completed", final.get("violations")
+                cfg = {"configurable": {"thread_id": f"bare-{i}"}}
+                start = time.perf_counter()
+                await chain.ainvoke({"n": 0}, cfg, durability="sync")
+                bare += time.perf_counter() - start
+            shipped_calls = await _calls_per_run(skillset, None, saver)
+            covered_calls = await _calls_per_run(skillset, covered, saver)
+    ours_ms = ours * 1000 / (runs * supersteps)
+    bare_ms = bare * 1000 / (runs * supersteps)
+    target = len(skillset.skill.micro_skills) + 3
+    print(f"runs: {runs}, supersteps per run: {supersteps}")
+    print(
+        f"skill graph: {ours_ms:.3f} ms/step   bare chain: {bare_ms:.3f} ms/step   "
+        f"ratio: {ours_ms / bare_ms:.2f} (target ≤ {TARGET_RATIO})"
+    )
+    print(
+        f"LLM calls per run: {shipped_calls} with the shipped policy (prose guardrails judged), "
+        f"{covered_calls} when rules cover the guardrails (target ≤ steps + 3 = {target})"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 20))

@@ -1,0 +1,201 @@
+"""Run mechanics on small test skills: no micro-skills, master skills, modes, memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langgraph.store.memory import InMemoryStore
+
+from agent.errors import UserError
+from agent.graph.compile import GraphSettings, compile_skill
+from agent.llm.scripted import ScriptedModel
+from agent.runtime import api
+from agent.skill.library import Library, SkillSet
+from agent.skill.model import Guardrail, MicroSkill, Skill
+from agent.skill.policy import JudgeSettings, Policy
+
+SKILLS = Path(__file__).parent / "skills"
+
+
+@pytest.fixture(scope="module")
+def library() -> Library:
+    return Library([SKILLS])
+
+
+def _out(said: str, **fields: Any) -> dict[str, Any]:
+    return {"output": {"summary": said, "fields": fields}}
+
+
+def _plan(*steps: str) -> dict[str, Any]:
+    return {"output": {"steps": [{"id": s, "goal": f"do {s}"} for s in steps]}}
+
+
+async def test_a_skill_without_micro_skills_runs_as_one_apply_step(
+    library: Library, db: str
+) -> None:
+    model = ScriptedModel({"step:apply": [_out("done", summary="Fixes a crash.")]})
+    result = await api.start(library.resolve("write-summary"), {"facts": "x"}, model=model, db=db)
+    assert result.status == "completed"
+    assert result.outputs == {"summary": "Fixes a crash."}
+    model.assert_complete()
+
+
+async def test_a_master_skill_runs_its_invoked_skills_as_subgraphs(
+    library: Library, db: str
+) -> None:
+    model = ScriptedModel(
+        {
+            "plan": [_plan("collect-facts", "write-summary")],
+            "collect-facts/step:apply": [_out("listed", facts="one fix")],
+            "write-summary/step:apply": [
+                {**_out("written", summary="One fix."), "expect": "one fix"}
+            ],
+        }
+    )
+    result = await api.start(
+        library.resolve("release-check"), {"release": "1.2"}, model=model, db=db
+    )
+    assert result.status == "completed", result.violations
+    assert result.outputs == {"facts": "one fix", "summary": "One fix."}
+    model.assert_complete()
+
+
+async def test_an_interrupt_inside_a_subgraph_surfaces_and_resumes_there(
+    library: Library, db: str
+) -> None:
+    unclear = {
+        "output": {
+            "summary": "?",
+            "ambiguities": [
+                {
+                    "trigger": "the-release-to-check-is-not",
+                    "template": "which-release-should-i-check-candidates",
+                    "values": {"candidates": "1.2, 1.3"},
+                }
+            ],
+        }
+    }
+    model = ScriptedModel(
+        {
+            "plan": [_plan("collect-facts", "write-summary")],
+            "collect-facts/step:apply": [unclear, _out("listed", facts="one fix")],
+            "write-summary/step:apply": [_out("written", summary="One fix.")],
+        }
+    )
+    master = library.resolve("release-check")
+    paused = await api.start(master, {}, model=model, db=db)
+    assert paused.status == "paused"
+    assert [q["text"] for q in paused.questions] == ["Which release should I check: `1.2, 1.3`?"]
+    assert paused.questions[0]["step"] == "collect-facts/apply"
+    status = await api.get_status(paused.thread_id, db=db)
+    assert status.status == "paused"
+    assert status.questions == paused.questions
+    answer = {paused.questions[0]["id"]: "1.3"}
+    done = await api.resume(paused.thread_id, answer, model=model, skill=master, db=db)
+    assert done.status == "completed", done.violations
+    model.assert_complete()  # nothing before the interrupt ran twice
+
+
+def test_mermaid_of_a_master_skill_shows_the_invoked_graphs(library: Library) -> None:
+    graph = compile_skill(library.resolve("release-check"), ScriptedModel({}))
+    mermaid = graph.get_graph(xray=1).draw_mermaid()
+    assert "subgraph collect-facts" in mermaid
+    assert "subgraph write-summary" in mermaid
+
+
+async def test_lessons_are_kept_across_runs_only_when_memory_is_on(library: Library) -> None:
+    store = InMemoryStore()
+    skill = library.resolve("write-summary")
+    for memory in (False, True):
+        model = ScriptedModel({"step:apply": [_out("done", summary="S")]})
+        graph = compile_skill(skill, model, store=store, settings=GraphSettings(memory=memory))
+        await graph.ainvoke({"inputs": {}})
+        found = await store.asearch(("skillweave", "write-summary", "lessons"))
+        assert len(found) == (1 if memory else 0)
+
+
+async def test_resuming_with_a_changed_skill_file_is_refused(library: Library, db: str) -> None:
+    unclear = {
+        "output": {"summary": "?", "ambiguities": [{"trigger": "the-release-to-check-is-not"}]}
+    }
+    skill = library.resolve("collect-facts")
+    paused = await api.start(skill, {}, model=ScriptedModel({"step:apply": [unclear]}), db=db)
+    edited = SkillSet(skill.skill.model_copy(update={"content_hash": "edited"}))
+    with pytest.raises(UserError, match="another version of skill 'collect-facts'"):
+        await api.resume(
+            paused.thread_id,
+            {paused.questions[0]["id"]: "1.3"},
+            model=ScriptedModel({}),
+            skill=edited,
+            db=db,
+        )
+
+
+async def test_a_declared_mode_wins_over_the_planners_choice(
+    seed: SkillSet, happy: dict[str, list[dict[str, Any]]], db: str
+) -> None:
+    for step in happy["plan"][0]["output"]["steps"]:
+        step["mode"] = "eco"
+    result = await api.start(seed, {"alert": "5xx"}, model=ScriptedModel(happy), db=db)
+    values, _ = await api.read_state(result.thread_id, db=db)
+    assert {p["mode"] for p in values["plan"]} == {"power"}  # every seed step declares ⚡ Power
+    modes = [n for n in values["scratchpad"] if n["kind"] == "mode"]
+    assert len(modes) == 4
+    assert all("declared power" in n["text"] for n in modes)
+
+
+def _two_step_skill() -> SkillSet:
+    steps = [
+        MicroSkill(id=i, number=n, title=i.title(), steps="do it", body="do it", line=n)
+        for n, i in enumerate(("gather", "decide"), start=1)
+    ]
+    rule = Guardrail(id="be-kind", text="Be kind in every message", line=9)
+    return SkillSet(Skill(name="two-step", micro_skills=steps, guardrails=[rule], content_hash="h"))
+
+
+async def test_eco_steps_skip_the_judge_when_the_policy_says_so(db: str) -> None:
+    policy = Policy(judge=JudgeSettings(skip_judge_in_eco=True))
+    plan = {
+        "output": {
+            "steps": [
+                {"id": "gather", "goal": "g", "mode": "eco"},
+                {"id": "decide", "goal": "d", "mode": "power"},
+            ]
+        }
+    }
+    allow = {"output": {"verdicts": [{"guardrail": "be-kind", "outcome": "allow"}]}}
+    model = ScriptedModel(
+        {
+            "plan": [plan],
+            "step:gather": [_out("g")],
+            "step:decide": [_out("d")],
+            "judge:decide": [allow],
+        }
+    )
+    result = await api.start(_two_step_skill(), {}, model=model, db=db, policy=policy)
+    assert result.status == "completed"
+    model.assert_complete()  # no judge:gather call
+
+
+async def test_progress_events_stream_in_custom_mode(db: str) -> None:
+    plan = {"output": {"steps": [{"id": "gather", "goal": "g"}, {"id": "decide", "goal": "d"}]}}
+    allow = {"output": {"verdicts": [{"guardrail": "be-kind", "outcome": "allow"}]}}
+    model = ScriptedModel(
+        {
+            "plan": [plan],
+            "step:gather": [_out("g")],
+            "step:decide": [_out("d")],
+            "judge:gather": [allow],
+            "judge:decide": [allow],
+        }
+    )
+    graph = compile_skill(_two_step_skill(), model, policy=Policy())
+    events = [e async for e in graph.astream({"inputs": {}}, stream_mode="custom")]
+    assert [(e["event"], e["step"]) for e in events] == [
+        ("step_start", "gather"),
+        ("step_end", "gather"),
+        ("step_start", "decide"),
+        ("step_end", "decide"),
+    ]
