@@ -1,7 +1,14 @@
 """skillweave: run SKILL.md skill documents as durable, human-in-the-loop LangGraph agents.
 
 The public API is what ``__all__`` lists; everything else is internal and may change.
+The graph, runtime and model layers load lazily so that parsing and validating
+skills does not pay for importing LangGraph and the openai SDK.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from agent.errors import (
     ConfigError,
@@ -12,15 +19,52 @@ from agent.errors import (
     SkillweaveError,
     UserError,
 )
+from agent.skill.library import Library, SkillSet, load_skill
 from agent.skill.model import Skill
+from agent.skill.parse import parse_skill
+
+if TYPE_CHECKING:
+    from agent.graph.compile import compile_skill
+    from agent.llm import ChatModel, ScriptedModel, build_model
+    from agent.runtime.api import RunResult, export_transcript, resume, start
+
+_LAZY = {
+    "compile_skill": "agent.graph.compile",
+    "ChatModel": "agent.llm",
+    "ScriptedModel": "agent.llm",
+    "build_model": "agent.llm",
+    "RunResult": "agent.runtime.api",
+    "export_transcript": "agent.runtime.api",
+    "resume": "agent.runtime.api",
+    "start": "agent.runtime.api",
+}
 
 __all__ = [
+    "ChatModel",
     "ConfigError",
+    "Library",
     "ModelError",
     "RunError",
+    "RunResult",
+    "ScriptedModel",
     "Skill",
     "SkillParseError",
     "SkillResolutionError",
+    "SkillSet",
     "SkillweaveError",
     "UserError",
+    "build_model",
+    "compile_skill",
+    "export_transcript",
+    "load_skill",
+    "parse_skill",
+    "resume",
+    "start",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agent' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
