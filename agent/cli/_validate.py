@@ -23,8 +23,9 @@ from agent.errors import (
     UserError,
 )
 from agent.skill.library import SKILL_FILE, Library, discover_files, load_skill
-from agent.skill.lint import lint
-from agent.skill.model import Diagnostic
+from agent.skill.lint import POLICY_RULE, lint, lint_policy
+from agent.skill.model import Diagnostic, Skill
+from agent.skill.policy import POLICY_FILENAME
 
 # Rule names for problems found outside the model's own diagnostics.
 _PARSE_RULE = "parse"
@@ -38,27 +39,47 @@ class FileReport:
     path: Path
     name: str | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    policy: Path | None = None
+    """The skill's ``policy.yaml``, whose own diagnostics carry its line numbers."""
+    policy_diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
+        return [d for d in self._all() if d.severity == "error"]
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "warning"]
+        return [d for d in self._all() if d.severity == "warning"]
+
+    def _all(self) -> list[Diagnostic]:
+        return self.diagnostics + self.policy_diagnostics
+
+    def located(self) -> list[tuple[Path, Diagnostic]]:
+        """Every diagnostic with the file its line number belongs to."""
+        skill = [(self.path, d) for d in self.diagnostics]
+        policy = [(self.policy, d) for d in self.policy_diagnostics if self.policy]
+        return skill + policy
 
     def to_json(self) -> dict[str, Any]:
-        """The ``--json`` record: {path, name, ok, errors, warnings}."""
+        """The ``--json`` record: {path, name, ok, errors, warnings}.
 
-        def items(diags: list[Diagnostic]) -> list[dict[str, Any]]:
-            return [{"line": d.line, "message": d.message, "rule": d.rule} for d in diags]
+        A policy.yaml problem also says ``file``: its line is that file's.
+        """
+
+        def items(severity: str) -> list[dict[str, Any]]:
+            return [
+                {"line": d.line, "message": d.message, "rule": d.rule}
+                | ({} if where == self.path else {"file": display_path(where)})
+                for where, d in self.located()
+                if d.severity == severity
+            ]
 
         return {
             "path": display_path(self.path),
             "name": self.name,
             "ok": not self.errors,
-            "errors": items(self.errors),
-            "warnings": items(self.warnings),
+            "errors": items("error"),
+            "warnings": items("warning"),
         }
 
 
@@ -137,7 +158,26 @@ def validate_file(path: Path, library: Library) -> FileReport:
                 )
             )
     report.diagnostics.sort(key=lambda d: d.line)
+    _check_policy(report, skill)
     return report
+
+
+def _check_policy(report: FileReport, skill: Skill) -> None:
+    """Lint the ``policy.yaml`` beside the skill, if it has one."""
+    policy = report.path.parent / POLICY_FILENAME
+    if not policy.is_file():
+        return
+    report.policy = policy
+    try:
+        text = policy.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        report.policy_diagnostics.append(
+            Diagnostic(
+                severity="error", line=1, message=f"cannot read policy: {exc}", rule=POLICY_RULE
+            )
+        )
+        return
+    report.policy_diagnostics.extend(lint_policy(text, skill, path=str(policy)))
 
 
 def _resolution_diagnostic(exc: SkillResolutionError, path: Path) -> Diagnostic:
@@ -162,9 +202,8 @@ def _resolution_diagnostic(exc: SkillResolutionError, path: Path) -> Diagnostic:
 
 def _print_human(reports: list[FileReport]) -> None:
     for report in reports:
-        shown = display_path(report.path)
-        for d in report.diagnostics:
-            print(f"{shown}:{d.line}: {d.severity}: {d.message} [{d.rule}]")
+        for where, d in report.located():
+            print(f"{display_path(where)}:{d.line}: {d.severity}: {d.message} [{d.rule}]")
     errors = sum(len(r.errors) for r in reports)
     warnings = sum(len(r.warnings) for r in reports)
     failed = sum(1 for r in reports if r.errors)

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# A closing run of '#' needs a space before it ("C#" keeps its '#').
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _BULLET = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
@@ -58,7 +59,8 @@ def scan(text: str, first_line: int = 1) -> tuple[list[Line], int | None]:
         no = first_line + offset
         match = _FENCE.match(raw)
         if fence is None and match:
-            fence, opened = match.group(1)[0] * 3, no
+            # Only a run of the same character at least this long closes it (CommonMark).
+            fence, opened = match.group(1), no
             out.append(Line(no, raw, True))
         elif fence is not None:
             if match and match.group(1).startswith(fence) and not raw.strip().strip(fence[0]):

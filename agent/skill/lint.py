@@ -17,7 +17,11 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import yaml
+
+from agent.errors import SkillParseError
 from agent.skill.model import Diagnostic, Severity, Skill
+from agent.skill.policy import Policy, parse_policy, policy_problems
 
 # Agent Skills spec: lowercase alphanumerics and single inner hyphens, at most 64 chars.
 _NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -30,6 +34,11 @@ _STRING_KEYS = ("description", "license", "compatibility", "domain", "status", "
 _LIST_OR_STRING_KEYS = ("dependencies", "tags", "keywords", "allowed-tools")
 
 Rule = Callable[["_Context"], Iterator[Diagnostic]]
+
+POLICY_RULE = "policy"
+POLICY_REFERENCE_RULE = "policy-reference"
+# Policy rule fields that name a guardrail, step or output of the skill.
+_POLICY_NAME_KEYS = ("guardrail", "first", "then", "before", "produced_by", "step", "output")
 
 
 class _Context:
@@ -258,3 +267,55 @@ def lint(
     ctx = _Context(skill, folder_name, available)
     found = [d for rule in RULES for d in rule(ctx)]
     return sorted(found, key=lambda d: d.line)
+
+
+def lint_policy(text: str, skill: Skill, *, path: str | None = None) -> list[Diagnostic]:
+    """Check a skill's ``policy.yaml`` text against the skill; lines are the policy's.
+
+    A rule naming a step, guardrail or output the skill lacks would silently never
+    fire at run time, so it is an error here rather than a surprise there.
+    """
+    try:
+        policy = parse_policy(text, path=path)
+    except SkillParseError as exc:
+        return [_diag("error", exc.line or 1, f"malformed policy: {exc.reason}", POLICY_RULE)]
+    root = yaml.compose(text)
+    found = [
+        _diag("error", _problem_line(problem, policy, root), problem, POLICY_REFERENCE_RULE)
+        for problem in policy_problems(policy, skill)
+    ]
+    return sorted(found, key=lambda d: d.line)
+
+
+def _problem_line(problem: str, policy: Policy, root: yaml.Node | None) -> int:
+    """The line of the value a problem names: the rule's offending key, else the rule."""
+    for index, rule in enumerate(policy.rules):
+        if problem.startswith(f"rule {rule.id!r}:"):
+            key = next(
+                (
+                    k
+                    for k in _POLICY_NAME_KEYS
+                    if problem.endswith(f"unknown {k} {getattr(rule, k, None)!r}")
+                ),
+                "id",
+            )
+            return _node_line(root, ["rules", index, key])
+    for index, guardrail in enumerate(policy.judge.guardrails or []):
+        if problem.startswith("judge.guardrails") and problem.endswith(repr(guardrail)):
+            return _node_line(root, ["judge", "guardrails", index])
+    return 1
+
+
+def _node_line(node: yaml.Node | None, loc: list[str | int]) -> int:
+    """1-based line of the deepest YAML node found along ``loc``."""
+    line = 1
+    for part in loc:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            child = node.value[part] if part < len(node.value) else None
+        if child is None:
+            break
+        node, line = child, child.start_mark.line + 1
+    return line

@@ -43,11 +43,14 @@ MAX_SKILL_BYTES = 1024 * 1024
 _MICRO_HEADING = re.compile(r"^(\d+)[.)]\s*(.*)$")
 _PLACEHOLDER = re.compile(r"\{\s*`?([^{}`]*?)`?\s*\}")
 _ASK = re.compile(
-    r"^(?P<cond>.*?)\s*(?:→|->)\s*(?:ask(?:\s+user)?\s*:?\s*)?(?P<q>\".*\")\s*\.?$", re.S
+    r"^(?P<cond>.*?)\s*(?:→|->)\s*(?:ask(?:\s+user)?\s*:?\s*)?(?P<q>[\"“].*[\"”])\s*\.?$", re.S
 )
-_TIMESTAMP = re.compile(r"^`?(\d{4}-\d{2}-\d{2}[T ]?[0-9:.]*Z?)`?\s*(?:[—–-]+\s*)?(.*)$")
+_TIMESTAMP = re.compile(
+    r"^`?(\d{4}-\d{2}-\d{2}(?:[T ]\d[0-9:.]*(?:Z|[+-]\d{2}:?\d{2})?)?)`?\s*(?:[:—–-]+\s*)?(.*)$"
+)
 _INVOKE = re.compile(r"\binvok\w*\b[^`]*((?:`[^`]+`[^`]*)+)", re.I)
 _WRAPPER = re.compile(r"^\s*(`{3,}|~{3,})\s*(markdown|md)?\s*$", re.I)
+_PARENTHETICAL = re.compile(r"\([^()]*\)")
 _DELEGATE = re.compile(r"\bdelegat\w*\b(.*)", re.I)
 
 
@@ -103,7 +106,10 @@ def _parse(text: str, path: str | None) -> Skill:
                 message="code fence opened here is never closed",
             )
         )
-    sections = {slugify(b.title, 12): b for b in reversed(list(_markdown.blocks(lines, 2)))}
+    sections: dict[str, Block] = {}
+    for block in _markdown.blocks(lines, 2):
+        # File order; a repeated title keeps its first section.
+        sections.setdefault(slugify(block.title, 12), block)
     found = _Sections(sections)
     micro = found.pop(("micro-skills", "micro-skill"))
     micro_skills = _micro_skills(micro, diagnostics) if micro else []
@@ -163,8 +169,12 @@ class _Sections:
         self._by_slug = by_slug
 
     def pop(self, prefixes: tuple[str, ...]) -> Block | None:
+        # An exact title wins over a longer one ("Context" over an earlier "Context Budget").
+        exact = next((self._by_slug[p] for p in prefixes if p in self._by_slug), None)
+        if exact:
+            return exact
         for slug, block in self._by_slug.items():
-            if any(slug == p or slug.startswith(p + "-") for p in prefixes):
+            if any(slug.startswith(p + "-") for p in prefixes):
                 return block
         return None
 
@@ -241,13 +251,22 @@ def _micro_skills(section: Block, diagnostics: list[Diagnostic]) -> list[MicroSk
                 mode=mode,
                 steps=steps,
                 body=block.text,
-                invokes=_markdown.backticked(labels.get("invokes", "")),
-                inputs=_markdown.backticked(labels.get("inputs", "")),
-                outputs=_markdown.backticked(labels.get("outputs", "")),
+                invokes=_label_names(labels.get("invokes", "")),
+                inputs=_label_names(labels.get("inputs", "")),
+                outputs=_label_names(labels.get("outputs", "")),
                 line=block.line,
             )
         )
     return out
+
+
+def _label_names(text: str) -> list[str]:
+    """Backticked names of an Invokes/Inputs/Outputs line.
+
+    Parentheses annotate a name ("`decision` (`approve` | `block`)", "(or `auto`)"):
+    the values and alternatives written there are not names of their own.
+    """
+    return _markdown.backticked(_PARENTHETICAL.sub("", text))
 
 
 def _mode_from_title(title: str) -> tuple[str, Mode | None]:
