@@ -174,6 +174,8 @@ def split_row(text: str) -> list[str]:
     body = text.strip()
     body = body[1:] if body.startswith("|") else body
     body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
+    if "`" not in body and "\\" not in body:  # the common row: nothing can hide a pipe
+        return [cell.strip() for cell in body.split("|")]
     cells: list[str] = []
     current: list[str] = []
     in_code = False
