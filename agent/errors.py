@@ -134,3 +134,17 @@ class ScriptedModelError(ModelError):
 
 class ThreadBusyError(UserError):
     """Another process is running or resuming the same thread right now."""
+
+
+class EvidenceError(UserError):
+    """An evidence bundle file cannot be read as the documented format; names ``path:line``."""
+
+    def __init__(self, message: str, *, path: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+
+
+class PluginError(UserError):
+    """A tool plugin cannot be imported or does not expose ``make_tools(ctx)``."""

@@ -37,6 +37,7 @@ Format (``version: 1``)::
     judge:
       guardrails: null                    # null: every guardrail without a rule
       skip_judge_in_eco: true
+    tools: [incident, actions]            # tool plugins (or single tool names) it may use
 
 This module is pure apart from :func:`load_policy` reading the one file.
 """
@@ -167,6 +168,10 @@ class Policy(_Strict):
     version: Literal[1] = 1
     rules: list[Rule] = Field(default_factory=list)
     judge: JudgeSettings = Field(default_factory=JudgeSettings)
+    tools: list[str] = Field(
+        default_factory=list,
+        description="Tool plugins (module names) or tool names the skill may use.",
+    )
 
     @field_validator("rules")
     @classmethod

@@ -17,7 +17,7 @@ from langgraph.graph.state import CompiledStateGraph
 from agent.graph._context import SkillContext, now, with_events, with_note, with_usage
 from agent.graph.prompts import step_messages
 from agent.graph.state import RunState
-from agent.llm.base import Message, ModelRequest
+from agent.llm.base import Message, ModelRequest, ToolCallRecord
 
 
 def _plan_item(state: RunState, step_id: str) -> dict[str, Any]:
@@ -52,6 +52,31 @@ def _private_notes_removed(messages: list[Message]) -> list[Message]:
                 message = {**message, "content": json.dumps(reply, ensure_ascii=False)}
         kept.append(message)
     return kept
+
+
+def _with_tool_findings(result: dict[str, Any], calls: list[ToolCallRecord]) -> dict[str, Any]:
+    """Add what successful tool calls recorded: cited ``refs`` and proposed ``action``s.
+
+    This is code, not the model's say-so: evidence a tool cited must be preserved
+    even if the reply forgets it, and an action a tool recorded faces the policy's
+    approval rules even if the reply leaves it out.
+    """
+    evidence, actions = list(result["evidence"]), list(result["actions"])
+    for call in calls:
+        try:
+            answer = json.loads(call.result) if not call.error else None
+        except json.JSONDecodeError:
+            answer = None
+        if not isinstance(answer, dict):
+            continue
+        evidence += [str(r) for r in answer.get("refs", []) if isinstance(r, (str, int))]
+        action = answer.get("action")
+        if isinstance(action, dict) and action.get("type"):
+            fields = ("type", "description", "target")
+            recorded = {k: str(action.get(k) or "") for k in fields}
+            if recorded not in [{k: a.get(k, "") for k in fields} for a in actions]:
+                actions.append(recorded)
+    return {**result, "evidence": list(dict.fromkeys(evidence)), "actions": actions}
 
 
 def make_step(ctx: SkillContext, step_id: str) -> Any:
@@ -89,7 +114,7 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
         )
         output = response.output
         assert not isinstance(output, str)
-        result = output.model_dump()
+        result = _with_tool_findings(output.model_dump(), response.tool_calls)
         notes = result.pop("notes", "")
         entry = _log_entry(
             step_id,

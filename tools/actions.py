@@ -1,0 +1,98 @@
+"""Action tools: propose mitigations and post status updates; nothing touches infrastructure.
+
+A proposal is only a record (in the answer, which the step turns into its
+``actions``, and in the thread's action ledger). Destructive ones carry types the
+skill's policy puts behind a human approval, so a proposal never goes further
+without a recorded yes. Status updates are not destructive: they go to the
+configured channel at once, and a failed delivery is recorded and retried
+without stopping the run.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from langchain_core.tools import BaseTool, tool
+
+from agent.channels import StatusLog, open_channel
+from agent.plugins import ToolContext
+
+DESTRUCTIVE = ("rollback-deploy", "scale-up", "feature-flag-off", "redirect-traffic")
+"""Action types that need a human approval (see the skill's policy.yaml)."""
+NOTE = "proposal recorded; no infrastructure was changed"
+
+
+def _ledger(ctx: ToolContext, record: dict[str, Any]) -> None:
+    folder = ctx.data_dir / "actions"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = StatusLog(ctx.data_dir, ctx.thread_id).path.name
+    with (folder / name).open("a", encoding="utf-8") as out:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _propose(ctx: ToolContext, kind: str, target: str, description: str) -> str:
+    action = {"type": kind, "description": description, "target": target}
+    record = {"action": action, "status": "proposed", "needs_approval": kind in DESTRUCTIVE}
+    _ledger(ctx, record)
+    return json.dumps({**record, "note": NOTE}, ensure_ascii=False)
+
+
+def make_tools(ctx: ToolContext) -> list[BaseTool]:
+    """Proposal tools for the four mitigations, plus status updates to ``ctx``'s channel."""
+
+    @tool
+    def propose_rollback(service: str, to_version: str, reason: str) -> str:
+        """Propose rolling ``service`` back to ``to_version`` (needs the IC's approval)."""
+        return _propose(
+            ctx, "rollback-deploy", service, f"roll back {service} to {to_version}: {reason}"
+        )
+
+    @tool
+    def propose_scale_up(service: str, replicas: int, reason: str) -> str:
+        """Propose scaling ``service`` to ``replicas`` instances (needs the IC's approval)."""
+        return _propose(ctx, "scale-up", service, f"scale {service} to {replicas}: {reason}")
+
+    @tool
+    def propose_feature_flag_off(flag: str, reason: str) -> str:
+        """Propose turning feature flag ``flag`` off (needs the IC's approval)."""
+        return _propose(ctx, "feature-flag-off", flag, f"turn {flag} off: {reason}")
+
+    @tool
+    def propose_traffic_redirect(from_region: str, to_region: str, reason: str) -> str:
+        """Propose moving traffic away from an unhealthy region (needs the IC's approval)."""
+        return _propose(
+            ctx,
+            "redirect-traffic",
+            from_region,
+            f"redirect traffic from {from_region} to {to_region}: {reason}",
+        )
+
+    @tool
+    async def post_status_update(message: str) -> str:
+        """Send a status update to stakeholders on the incident channel."""
+        channel = open_channel(
+            ctx.data_dir,
+            ctx.thread_id,
+            channel=ctx.channel,
+            webhook_url=ctx.status_webhook_url,
+        )
+        delivery = await channel.send(message)
+        action = {"type": "status-update", "description": message, "target": delivery.channel}
+        record = {
+            "action": action,
+            "status": "sent" if delivery.delivered else "queued",
+            "delivered": delivery.delivered,
+            "error": delivery.error,
+            "resent": delivery.resent,
+        }
+        _ledger(ctx, record)
+        return json.dumps(record, ensure_ascii=False)
+
+    return [
+        propose_rollback,
+        propose_scale_up,
+        propose_feature_flag_off,
+        propose_traffic_redirect,
+        post_status_update,
+    ]
