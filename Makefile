@@ -12,9 +12,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test,dev]'
 	touch $(STAMP)
 
+# The main job: incident-response on a shipped incident, offline. Replies come from the
+# example's script and its question is answered from answers.yaml, so nothing is typed.
+# Runs are kept in .skillweave/ (override with SKILLWEAVE_HOME).
+EXAMPLE ?= examples/incidents/checkout-deploy-spike
+export SKILLWEAVE_HOME ?= $(CURDIR)/.skillweave
+
 demo: $(STAMP)
-	$(BIN)/skillweave validate skills/incident-response
-	$(BIN)/skillweave skills show incident-response
+	$(BIN)/skillweave validate skills
+	$(BIN)/skillweave run incident-response --evidence $(EXAMPLE) \
+		--model scripted:$(EXAMPLE)/script.yaml --answers-file $(EXAMPLE)/answers.yaml --no-input
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

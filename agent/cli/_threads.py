@@ -1,0 +1,115 @@
+"""``skillweave status|threads|transcript|audit verify``: inspect stored runs, no model needed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from agent.cli import _render
+from agent.cli._common import EXIT_ERRORS, EXIT_OK, print_json
+from agent.cli._run import store_options
+from agent.errors import UserError
+from agent.runtime import api
+from agent.runtime.audit import verify_chain
+from agent.runtime.store import get_thread, list_threads
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the read-only thread commands."""
+    status = subparsers.add_parser("status", parents=[store_options()], help="where one run stands")
+    status.add_argument("thread", metavar="THREAD_ID")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(handler=run_status)
+
+    threads = subparsers.add_parser(
+        "threads", parents=[store_options()], help="list runs, most recent first"
+    )
+    threads.add_argument("--json", action="store_true", help="print JSON")
+    threads.set_defaults(handler=run_threads)
+
+    transcript = subparsers.add_parser(
+        "transcript", parents=[store_options()], help="write a run's transcript JSON"
+    )
+    transcript.add_argument("thread", metavar="THREAD_ID")
+    transcript.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
+    transcript.add_argument(
+        "--include-scratchpad", action="store_true", help="include the private scratchpad"
+    )
+    transcript.set_defaults(handler=run_transcript)
+
+    audit = subparsers.add_parser("audit", help="check a run's audit log")
+    commands = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
+    verify = commands.add_parser(
+        "verify", parents=[store_options()], help="verify the audit log's hash chain"
+    )
+    verify.add_argument("thread", metavar="THREAD_ID")
+    verify.set_defaults(handler=run_verify)
+
+
+def run_status(args: argparse.Namespace) -> int:
+    """The run's status, pending questions, violations and usage."""
+
+    async def go() -> tuple[api.RunResult, str | None]:
+        result = await api.get_status(args.thread, db=args.db)
+        info = await get_thread(args.db, args.thread)
+        return result, info.skill if info else None
+
+    result, skill = asyncio.run(go())
+    if args.json:
+        print_json({**_render.result_json(result), "skill": skill})
+        return EXIT_OK
+    if skill:
+        print(f"skill: {skill}")
+    _render.print_result(result, sys.stdout, color=sys.stdout.isatty())
+    if result.error:
+        print(f"error: {result.error}")
+    return EXIT_OK
+
+
+def run_threads(args: argparse.Namespace) -> int:
+    """Every run in the database: id, skill, status, started, updated."""
+    rows = [asdict(t) for t in asyncio.run(list_threads(args.db))]
+    if args.json:
+        print_json(rows)
+        return EXIT_OK
+    columns = ("thread_id", "skill", "status", "started_at", "updated_at")
+    table: list[tuple[str, ...]] = [("thread", "skill", "status", "started", "updated")]
+    table += [tuple(str(row[c]) for c in columns) for row in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(columns))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
+def run_transcript(args: argparse.Namespace) -> int:
+    """The Transcript JSON document, on stdout or into ``-o FILE``."""
+    transcript = asyncio.run(
+        api.export_transcript(args.thread, db=args.db, include_scratchpad=args.include_scratchpad)
+    )
+    text = transcript.model_dump_json(indent=2, exclude_none=False) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"-o {args.output}: cannot write ({exc.strerror})") from None
+    print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """Exit 0 when the audit log's hash chain is intact, 1 with every break otherwise."""
+    values, _ = asyncio.run(api.read_state(args.thread, db=args.db))
+    events = list(values.get("audit_log", []))
+    problems = verify_chain(events)
+    if not problems:
+        print(f"audit log of {args.thread}: {len(events)} events, chain intact")
+        return EXIT_OK
+    print(f"audit log of {args.thread}: {len(problems)} problem(s)")
+    for problem in problems:
+        print(f"  {problem}")
+    return EXIT_ERRORS

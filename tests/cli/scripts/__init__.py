@@ -1,0 +1,1 @@
+"""Scripted-model replies for the CLI tests, built from the seed's parsed ids."""

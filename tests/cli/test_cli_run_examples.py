@@ -1,0 +1,119 @@
+"""The main job: the example incidents run offline through ``skillweave run``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import respx
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples" / "incidents"
+SCRIPTED = sorted(
+    p.name
+    for p in EXAMPLES.glob("*")
+    if (p / "script.yaml").is_file() and (p / "answers.yaml").is_file()
+)
+FIRST = "checkout-deploy-spike"
+Cli = Callable[..., Any]
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SKILLWEAVE_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("SKILLWEAVE_MODEL", raising=False)
+
+
+def _main_job(name: str, *extra: str) -> list[str]:
+    bundle = f"examples/incidents/{name}"
+    return [
+        "run",
+        "incident-response",
+        "--evidence",
+        bundle,
+        "--model",
+        f"scripted:{bundle}/script.yaml",
+        *extra,
+    ]
+
+
+def test_the_first_example_ships_a_script_and_answers() -> None:
+    assert FIRST in SCRIPTED
+
+
+@pytest.mark.parametrize("name", SCRIPTED)
+def test_the_main_job_command_completes_offline_with_the_four_outputs(cli: Cli, name: str) -> None:
+    answers = f"examples/incidents/{name}/answers.yaml"
+    result = cli(*_main_job(name, "--answers-file", answers, "--no-input"))
+    assert result.code == 0, result.err
+    assert "replies come from a script" in result.err
+    for heading in ("Severity:", "Timeline:", "Mitigation:", "Postmortem:"):
+        assert heading in result.out
+
+
+def test_the_first_example_asks_a_question_the_answers_file_answers(cli: Cli) -> None:
+    answers = f"examples/incidents/{FIRST}/answers.yaml"
+    result = cli(*_main_job(FIRST, "--answers-file", answers, "--no-input"))
+    assert "? asked:" in result.err
+    assert "← answer" in result.err
+
+
+def test_a_later_invocation_answers_with_the_same_evidence_and_tools(cli: Cli) -> None:
+    paused = cli(*_main_job(FIRST, "--no-input", "--json"))
+    assert paused.code == 3, paused.err
+    thread = json.loads(paused.out)["thread_id"]
+    answers = f"examples/incidents/{FIRST}/answers.yaml"
+    done = cli("answer", thread, "--answers-file", answers, "--no-input")
+    assert done.code == 0, done.err
+    assert "[tools: " in done.err  # the evidence tools were rebuilt for the resumed run
+
+
+def test_a_malformed_evidence_file_is_a_one_line_input_error(cli: Cli, tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    for file in (EXAMPLES / FIRST).iterdir():
+        (bundle / file.name).write_bytes(file.read_bytes())
+    with (bundle / "logs.jsonl").open("a", encoding="utf-8") as logs:
+        logs.write('{"level": "error", broken\n')
+    result = cli(
+        "run",
+        "incident-response",
+        "--evidence",
+        str(bundle),
+        "--model",
+        f"scripted:{bundle}/script.yaml",
+        "--no-input",
+    )
+    assert result.code == 2
+    [line] = result.err.strip().splitlines()
+    assert "logs.jsonl" in line
+
+
+def test_an_approved_action_is_sent_to_the_action_webhook_once(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hook = "https://automation.example.test/actions"
+    monkeypatch.setenv("SKILLWEAVE_ACTION_WEBHOOK", hook)
+    answers = f"examples/incidents/{FIRST}/answers.yaml"
+    with respx.mock(assert_all_called=True) as router:
+        route = router.post(hook).respond(200, json={"ok": True})
+        result = cli(*_main_job(FIRST, "--answers-file", answers, "--no-input"))
+    assert result.code == 0, result.err
+    assert route.call_count == 1
+    sent = json.loads(route.calls.last.request.content)
+    assert "rollback" in json.dumps(sent)
+
+
+def test_no_action_leaves_a_run_that_is_still_waiting_for_approval(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hook = "https://automation.example.test/actions"
+    monkeypatch.setenv("SKILLWEAVE_ACTION_WEBHOOK", hook)
+    with respx.mock(assert_all_called=False) as router:
+        route = router.post(hook).respond(200)
+        result = cli(*_main_job(FIRST, "--no-input"))
+    assert result.code == 3
+    assert route.call_count == 0
