@@ -21,7 +21,7 @@ import yaml
 
 from agent.errors import SkillParseError
 from agent.skill.model import Diagnostic, Severity, Skill
-from agent.skill.policy import Policy, parse_policy, policy_problems
+from agent.skill.policy import Policy, line_of, parse_policy, policy_problems
 
 # Agent Skills spec: lowercase alphanumerics and single inner hyphens, at most 64 chars.
 _NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -299,23 +299,8 @@ def _problem_line(problem: str, policy: Policy, root: yaml.Node | None) -> int:
                 ),
                 "id",
             )
-            return _node_line(root, ["rules", index, key])
+            return line_of(root, ["rules", index, key]) or 1
     for index, guardrail in enumerate(policy.judge.guardrails or []):
         if problem.startswith("judge.guardrails") and problem.endswith(repr(guardrail)):
-            return _node_line(root, ["judge", "guardrails", index])
+            return line_of(root, ["judge", "guardrails", index]) or 1
     return 1
-
-
-def _node_line(node: yaml.Node | None, loc: list[str | int]) -> int:
-    """1-based line of the deepest YAML node found along ``loc``."""
-    line = 1
-    for part in loc:
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            child = node.value[part] if part < len(node.value) else None
-        if child is None:
-            break
-        node, line = child, child.start_mark.line + 1
-    return line

@@ -250,7 +250,7 @@ def parse_policy(text: str, *, path: str | None = None) -> Policy:
         loc = _yaml_path(first["loc"])
         key = ".".join(str(p) for p in loc) or "<policy>"
         raise SkillParseError(
-            f"{key}: {first['msg']}", path=path, line=_line_of(root, loc)
+            f"{key}: {first['msg']}", path=path, line=line_of(root, loc)
         ) from None
 
 
@@ -261,7 +261,7 @@ def _check_unique_ids(data: dict[str, Any], root: yaml.Node | None, path: str | 
     for index, rule in enumerate(rules if isinstance(rules, list) else []):
         rule_id = rule.get("id") if isinstance(rule, dict) else None
         if rule_id is not None and rule_id in seen:
-            line = _line_of(root, ["rules", index, "id"])
+            line = line_of(root, ["rules", index, "id"])
             raise SkillParseError(
                 f"rules.{index}.id: duplicate rule id {rule_id!r}", path=path, line=line
             )
@@ -276,8 +276,8 @@ def _yaml_path(loc: Sequence[Any]) -> list[Any]:
     return parts
 
 
-def _line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
-    """1-based line of the deepest YAML node along ``loc``."""
+def line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
+    """1-based line of the deepest YAML node along ``loc``, so messages point into the file."""
     line = node.start_mark.line + 1 if node is not None else None
     for part in loc:
         child: yaml.Node | None = None
