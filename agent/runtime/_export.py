@@ -1,10 +1,23 @@
-"""Turn a run's checkpointed state into the versioned transcript document."""
+"""Turn a run's checkpointed state into the versioned transcript document.
+
+Secrets: the transcript leaves the machine (tickets, eval reports), so every
+value in it passes :func:`agent.runtime.audit.redact`, the audit log's own
+redaction; a bearer token or API key quoted in evidence, a tool result or a
+model reply is exported as ``[redacted]``. The checkpoint keeps the run's data
+verbatim on purpose: it is the run's working memory, read back on resume and
+fed to later prompts, so redacting it would change what the model sees and
+make a resumed run differ from an uninterrupted one; it holds nothing the
+evidence bundle beside it does not already hold. Our own credentials (the
+model API key, webhook URLs) never enter run state at all
+(``tests/runtime/test_secrets.py`` reads the database bytes to prove it).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from agent.runtime.audit import redact
 from agent.runtime.transcript import Transcript
 
 
@@ -69,7 +82,9 @@ def build_transcript(
     }
     if include_scratchpad:
         doc["scratchpad"] = values.get("scratchpad", [])
-    return Transcript.model_validate(doc)
+    # the audit log is redacted when written, and its hashes cover exactly that text
+    clean = redact({k: v for k, v in doc.items() if k != "audit_log"})
+    return Transcript.model_validate({**clean, "audit_log": log})
 
 
 _STEP_KEYS = frozenset(

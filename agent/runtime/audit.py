@@ -8,8 +8,9 @@ shorter chain; the transcript's status and step list make that visible.)
 
 Events are plain dicts so they survive checkpoints unchanged. Values under
 secret-looking keys (``api_key``, ``password``, ``*_token``...) and strings
-that look like bearer tokens or API keys are redacted before hashing: the
-log must never hold a secret.
+that look like bearer tokens, API keys or ``password=`` pairs are redacted
+before hashing: the log must never hold a secret. Transcript export reuses
+:func:`redact` for everything else it publishes.
 
 Kinds the graph writes: ``skill_loaded`` (name, version, content_hash),
 ``plan``, ``step_start``, ``step_end``, ``verdict``, ``question``, ``answer``,
@@ -36,7 +37,10 @@ _SECRET_KEY = re.compile(
     r"(^|[_-])(api[_-]?key|secret|password|passwd|token|authorization|credentials?)$",
     re.IGNORECASE,
 )
-_SECRET_VALUE = re.compile(r"\b(sk-[A-Za-z0-9_-]{16,}|Bearer\s+[A-Za-z0-9._~+/=-]{16,})")
+_SECRET_VALUE = re.compile(
+    r"\b(sk-[A-Za-z0-9_-]{16,}|Bearer\s+[A-Za-z0-9._~+/=-]{16,}|(?:password|passwd|pwd)=[^\s&\"',;]+)",
+    re.IGNORECASE,
+)
 
 
 class AuditEvent(BaseModel):
