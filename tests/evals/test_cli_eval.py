@@ -1,0 +1,139 @@
+"""``skillweave eval``: offline suite runs, the three reports, progress and exit codes."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import xmlschema
+
+from agent.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+JUNIT_XSD = Path(__file__).with_name("junit.xsd")
+MakeSuite = Callable[..., Path]
+
+
+def _eval(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["eval", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_incident_response_suite_offline_writes_the_three_reports(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "reports"
+    suite = str(REPO / "evals" / "incident-response")
+    args = ("--repeats", "2", "--concurrency", "2", "--report-dir", str(out_dir))
+    code, out, err = _eval(capsys, suite, *args)
+    report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+    assert code == (0 if report["ok"] else 1)
+    assert len(report["runs"]) == len(report["scenarios"]) * 2 >= 24
+    assert all(run["status"] == "completed" for run in report["runs"])
+    junit = (out_dir / "junit.xml").read_text(encoding="utf-8")
+    xmlschema.XMLSchema(JUNIT_XSD).validate(junit)
+    cases = ET.fromstring(junit).findall("testsuite/testcase")
+    assert len(cases) == len(report["scenarios"]) * 9
+    assert (
+        (out_dir / "summary.md")
+        .read_text(encoding="utf-8")
+        .startswith("# Eval `incident-response`")
+    )
+    assert err.count("\n[") + err.startswith("[") == len(report["runs"])
+    assert "reports:" in out
+
+
+def test_thresholds_that_hold_exit_zero(
+    capsys: pytest.CaptureFixture[str], make_suite: MakeSuite, tmp_path: Path
+) -> None:
+    # no scorer is wired in, so every run fails: only a zero pass-rate threshold holds
+    folder = make_suite(thresholds={"pass_rate": 0})
+    code, out, _ = _eval(capsys, str(folder), "--report-dir", str(tmp_path / "r"))
+    assert code == 0
+    assert "thresholds hold" in out
+
+
+def test_thresholds_that_fail_exit_one(
+    capsys: pytest.CaptureFixture[str], make_suite: MakeSuite, tmp_path: Path
+) -> None:
+    folder = make_suite(thresholds={"pass_rate": 0.5})
+    code, out, _ = _eval(capsys, str(folder), "--report-dir", str(tmp_path / "r"))
+    assert code == 1
+    assert "pass_rate 0% < 50%" in out
+
+
+def test_progress_prints_one_line_per_finished_run(
+    capsys: pytest.CaptureFixture[str], make_suite: MakeSuite, tmp_path: Path
+) -> None:
+    folder = make_suite(["cosmetic-sev4"])
+    _, _, err = _eval(capsys, str(folder), "--repeats", "2", "--report-dir", str(tmp_path / "r"))
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert all(
+        line.startswith(("[1/2] cosmetic-sev4 #", "[2/2] cosmetic-sev4 #")) for line in lines
+    )
+    assert all("FAIL 0/9, errored: 9" in line for line in lines)
+
+
+def test_json_prints_the_report(
+    capsys: pytest.CaptureFixture[str], make_suite: MakeSuite, tmp_path: Path
+) -> None:
+    folder = make_suite(["cosmetic-sev4"], thresholds={"pass_rate": 0})
+    code, out, _ = _eval(capsys, str(folder), "--json", "--report-dir", str(tmp_path / "r"))
+    assert code == 0
+    assert json.loads(out) == json.loads((tmp_path / "r" / "report.json").read_text("utf-8"))
+
+
+def test_reports_default_to_eval_reports_in_the_working_directory(
+    capsys: pytest.CaptureFixture[str],
+    make_suite: MakeSuite,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = make_suite(["cosmetic-sev4"])
+    monkeypatch.chdir(tmp_path)
+    _eval(capsys, str(folder))
+    [made] = (tmp_path / "eval-reports").iterdir()
+    assert made.name.startswith("mini-")
+    assert sorted(p.name for p in made.iterdir()) == ["junit.xml", "report.json", "summary.md"]
+
+
+def test_a_missing_suite_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = _eval(capsys, str(tmp_path / "nope"))
+    assert code == 2
+    assert "no such suite directory" in err
+
+
+def test_a_bad_suite_file_is_a_usage_error_naming_file_and_key(
+    capsys: pytest.CaptureFixture[str], make_suite: MakeSuite
+) -> None:
+    folder = make_suite(repeats=0)
+    code, _, err = _eval(capsys, str(folder))
+    assert code == 2
+    assert "suite.yaml: repeats: " in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("option", ["--repeats", "--concurrency"])
+def test_counts_below_one_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], make_suite: MakeSuite, option: str
+) -> None:
+    code, _, err = _eval(capsys, str(make_suite()), option, "0")
+    assert code == 2
+    assert "must be a whole number >= 1" in err
+
+
+def test_offline_without_a_script_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], make_suite: MakeSuite
+) -> None:
+    folder = make_suite()
+    (folder / "scenarios" / "full-outage-sev1" / "script.yaml").unlink()
+    code, _, err = _eval(capsys, str(folder))
+    assert code == 2
+    assert "no script.yaml; pass --model" in err

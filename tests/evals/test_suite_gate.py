@@ -1,0 +1,34 @@
+"""The incident-response suite as a merge gate: one test per scenario × criterion, offline.
+
+No scorer is wired into the runner yet, so every criterion errors (fail closed)
+and the gate cases are strict expected failures: wiring in the skill's default
+scorers makes them pass, which fails these markers until they are removed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.evals.pytest_plugin import SuiteGate
+
+GATE = SuiteGate(Path(__file__).resolve().parents[2] / "evals" / "incident-response")
+NOT_WIRED = pytest.mark.xfail(strict=True, reason="no scorer wired into the eval runner yet")
+
+
+def test_every_scenario_run_completes_offline() -> None:
+    runs = GATE.report().runs
+    assert {r.scenario for r in runs} == {s.name for s in GATE.suite.scenarios}
+    assert [r.status for r in runs] == ["completed"] * len(runs)
+
+
+@NOT_WIRED
+@pytest.mark.parametrize(("scenario", "criterion"), GATE.cases())
+def test_criterion_holds(scenario: str, criterion: str) -> None:
+    GATE.check(scenario, criterion)
+
+
+@NOT_WIRED
+def test_suite_thresholds_hold() -> None:
+    GATE.check_thresholds()
