@@ -61,3 +61,8 @@ def print_json(data: Any) -> None:
 def warn(message: str) -> None:
     """A non-fatal note on stderr, in the same ``skillweave:`` voice as errors."""
     print(f"skillweave: {message}", file=sys.stderr)
+
+
+def printable(text: str) -> str:
+    """One line with control characters blanked: model text must not drive the terminal."""
+    return "".join(c if c.isprintable() else " " for c in " ".join(text.split()))

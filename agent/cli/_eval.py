@@ -100,6 +100,7 @@ def run_eval(args: argparse.Namespace) -> int:
     settings = EvalSettings(
         skillset=skillset,
         make_model=model_factory(args.model),
+        score=suite.scorer(skillset.skill).score,
         judge=build_model(judge_spec) if judge_spec else None,
     )
     repeats = args.repeats or suite.config.repeats

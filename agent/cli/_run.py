@@ -35,6 +35,7 @@ from agent.llm import build_model, parse_spec
 from agent.llm.base import ChatModel
 from agent.plugins import ToolContext, load_tools
 from agent.runtime import api
+from agent.runtime.answers import Answer, match_answers
 from agent.runtime.api import RunResult
 from agent.runtime.store import data_dir_path, get_thread
 from agent.skill.library import SkillSet
@@ -150,10 +151,6 @@ def parse_inputs(pairs: list[str], input_file: Path | None) -> dict[str, Any]:
     return inputs
 
 
-Answer = str | dict[str, str]
-"""An answer as the run API takes it: the text, or ``{text, by}`` saying who gave it."""
-
-
 def load_answers(path: Path | None) -> dict[str, Answer]:
     """An answers file: keys are question ids, trigger ids or question text.
 
@@ -173,20 +170,6 @@ def load_answers(path: Path | None) -> dict[str, Answer]:
                 f"--answers-file {path}: the answer to {key!r} must be text or {{text, by}}"
             )
     return answers
-
-
-def match_answers(
-    questions: list[dict[str, Any]], given: Mapping[str, Answer], done: set[str]
-) -> dict[str, Answer]:
-    """Answers for the pending questions not answered yet: by id, then trigger, then text."""
-    matched: dict[str, Answer] = {}
-    by_key = {" ".join(k.split()): v for k, v in given.items()}  # text as typed, any spacing
-    for q in questions:
-        keys = (q["id"], q.get("trigger"), " ".join(str(q["text"]).split()))
-        found = next((by_key[k] for k in keys if k and k in by_key), None)
-        if q["id"] not in done and found is not None:
-            matched[q["id"]] = found
-    return matched
 
 
 # --- what a thread needs to be rebuilt ---------------------------------------------------

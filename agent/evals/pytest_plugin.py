@@ -25,14 +25,14 @@ import pytest
 from _pytest.mark.structures import ParameterSet
 
 from agent.evals.report import Report, build_report
+from agent.evals.results import ScoreFn
 from agent.evals.runner import (
     EvalSettings,
-    ScoreFn,
-    fail_closed,
     load_suite,
     model_factory,
     run_suite,
 )
+from agent.llm import build_model
 from agent.skill.library import Library, default_skill_paths
 
 
@@ -46,12 +46,19 @@ class SuiteGate:
         model: str | None = None,
         repeats: int | None = None,
         concurrency: int = 4,
-        score: ScoreFn = fail_closed,
+        judge_model: str | None = None,
+        score: ScoreFn | None = None,
         skills_dirs: Sequence[Path] = (),
     ) -> None:
         self.suite = load_suite(folder)
         self.skillset = self.suite.resolve_skill(Library(default_skill_paths(skills_dirs)))
-        self.settings = EvalSettings(self.skillset, model_factory(model), score)
+        judge_spec = judge_model or self.suite.config.judge_model
+        self.settings = EvalSettings(
+            self.skillset,
+            model_factory(model),
+            score or self.suite.scorer(self.skillset.skill).score,
+            build_model(judge_spec) if judge_spec else None,
+        )
         self.model = model or "scripted"
         self.repeats = repeats or self.suite.config.repeats
         self.concurrency = concurrency

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from agent.evals.runner import CriterionResult, RunRecord, Suite, Thresholds
+from agent.evals.results import CriterionResult
+from agent.evals.runner import RunRecord, Suite, Thresholds
 
 REPORT_JSON = "report.json"
 JUNIT_XML = "junit.xml"

@@ -4,7 +4,7 @@ A suite is a directory ``evals/<suite>/``::
 
     suite.yaml
       skill: incident-response      # skill name, or a SKILL.md path relative to the suite
-      scorers: {...}                # per criterion; the format belongs to the scoring module
+      scorers: {...}                # per criterion (agent/evals/scoring.py), over the skill's
       thresholds:
         pass_rate: 0.8              # share of runs in which every criterion passed
         per_criterion:              # share of runs in which that one criterion passed
@@ -22,8 +22,9 @@ scorers only: it never reaches the model under test.
 
 Each run gets its own thread id and a temporary data directory (SQLite), so
 runs share nothing and may go concurrently. Scoring goes through a
-:data:`ScoreFn`; until a suite's scorers are wired in, :func:`fail_closed`
-reports every criterion as errored rather than passing anything silently.
+:data:`ScoreFn`, normally :meth:`Suite.scorer` (the skill's default scorers
+with the suite's laid over them, :mod:`agent.evals.scoring`); with none given,
+:func:`fail_closed` reports every criterion as errored, never as passed.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import asyncio
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,10 +42,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.errors import UserError
+from agent.evals.results import CriterionResult, ScoreContext, ScoreFn, errored
+from agent.evals.scoring import ScorerPlan, scorer_plan, yaml_locator
 from agent.llm import ScriptedModel, build_model
 from agent.llm.base import ChatModel
 from agent.plugins import ToolContext, load_tools
 from agent.runtime import api
+from agent.runtime.answers import match_answers
 from agent.runtime.transcript import Transcript
 from agent.skill.library import Library, SkillSet
 from agent.skill.model import Skill
@@ -57,42 +61,6 @@ M = TypeVar("M", bound=BaseModel)
 
 class SuiteError(UserError):
     """A suite or scenario file is missing or malformed (the message names file and key)."""
-
-
-# --- results -------------------------------------------------------------------------
-
-
-class CriterionResult(BaseModel):
-    """One criterion's verdict on one transcript; ``error`` set means it could not be judged."""
-
-    key: str
-    passed: bool
-    score: float = Field(ge=0, le=1)
-    comment: str = ""
-    evidence: list[Any] = Field(default_factory=list)
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class ScoreContext:
-    """What a scorer may know besides the transcript: never shown to the model under test."""
-
-    skill: Skill
-    scorers: Mapping[str, Any]
-    expected: Mapping[str, Any]
-    judge: ChatModel | None = None
-
-
-ScoreFn = Callable[[Transcript, ScoreContext], Awaitable[Sequence[CriterionResult]]]
-"""Score one transcript: one result per success criterion of the skill."""
-
-
-def errored(skill: Skill, message: str) -> list[CriterionResult]:
-    """Every criterion of ``skill`` failed with ``message``: a run that could not be judged."""
-    return [
-        CriterionResult(key=c.id, passed=False, score=0.0, comment=message, error=message)
-        for c in skill.success_criteria
-    ]
 
 
 async def fail_closed(transcript: Transcript, ctx: ScoreContext) -> list[CriterionResult]:
@@ -171,6 +139,12 @@ class Suite:
                 f"{', '.join(unknown)}; the skill's criteria are {', '.join(sorted(keys))}"
             )
         return skillset
+
+    def scorer(self, skill: Skill) -> ScorerPlan:
+        """The skill's default scorers with this suite's ``scorers:`` laid over them."""
+        file = self.folder / SUITE_FILE
+        locate = yaml_locator(file, file.read_text(encoding="utf-8"))
+        return scorer_plan(skill, self.config.scorers, locate)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -263,9 +237,6 @@ async def _transcript(
     skillset: SkillSet, scenario: Scenario, thread_id: str, model: ChatModel, data_dir: Path
 ) -> Transcript:
     """Drive the run, answering from the scenario, until it stops needing answers."""
-    # Imported here: agent.cli imports this module for `skillweave eval` (cycle otherwise).
-    from agent.cli._run import match_answers
-
     ctx = ToolContext(data_dir=data_dir, thread_id=thread_id, evidence_dir=scenario.folder)
     tools = load_tools(skillset.skill, ctx)
     common: dict[str, Any] = {"model": model, "data_dir": data_dir, "tools": tools}
@@ -304,7 +275,7 @@ async def run_scenario(
     skill = settings.skillset.skill
     thread_id = f"eval-{suite.name}-{scenario.name}-{repeat}-{uuid.uuid4().hex[:8]}"
     started = time.perf_counter()
-    ctx = ScoreContext(skill, suite.config.scorers, scenario.spec.expected, settings.judge)
+    ctx = ScoreContext(skill, scenario.spec.expected, settings.judge)
     try:
         with tempfile.TemporaryDirectory(prefix="skillweave-eval-") as tmp:
             model = settings.make_model(scenario)

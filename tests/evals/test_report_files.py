@@ -11,7 +11,8 @@ import xmlschema
 from syrupy.assertion import SnapshotAssertion
 
 from agent.evals.report import Report, build_report, junit_xml, summary_markdown, write_reports
-from agent.evals.runner import CriterionResult, RunRecord, Suite, SuiteFile, Thresholds
+from agent.evals.results import CriterionResult
+from agent.evals.runner import RunRecord, Suite, SuiteFile, Thresholds
 
 JUNIT_XSD = Path(__file__).with_name("junit.xsd")
 

@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from agent.evals.results import CriterionResult, ScoreContext, ScoreFn
 from agent.evals.runner import (
-    CriterionResult,
     EvalSettings,
-    ScoreContext,
-    ScoreFn,
     SuiteError,
     fail_closed,
     load_suite,

@@ -1,0 +1,206 @@
+"""Score a transcript against every Success Criteria line of its skill.
+
+Scorers per criterion come from two places: the skill's own ``scorers.yaml``
+beside its SKILL.md (the default mapping), and a suite's ``scorers:``, which
+replaces the default for each criterion it names. Both use one format::
+
+    criterion-id:                 # the slug of a Success Criteria line
+      - present: $.outputs.severity
+      - within: {from: started, to: {field: severity}, max: 5m}
+      - judge: {instructions: ..., samples: 3}
+    other-criterion-id:
+      - default                   # (suite only) the skill's default checks for it
+      - equals: {path: $.outputs.severity, expected: severity}
+
+A criterion passes when all its checks pass; its score is the mean of theirs.
+Check kinds: :mod:`agent.evals.checks` and :mod:`agent.evals.judge`. Fail
+closed: a criterion with no scorer is reported as errored, and an undecidable
+check (missing ground truth, unusable judge reply) errors its criterion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from agent.errors import UserError
+from agent.evals.checks import CHECKS, Outcome, Subject, build_check, run_check
+from agent.evals.judge import Judge
+from agent.evals.results import CriterionResult, ScoreContext
+from agent.runtime.transcript import Transcript
+from agent.skill.model import Criterion, Skill
+from agent.skill.policy import line_of
+
+SCORERS_FILE = "scorers.yaml"
+"""The skill's default scorer mapping, beside its SKILL.md."""
+KINDS = (*CHECKS, "judge")
+NO_SCORER = "no scorer for this criterion (add one to the suite's `scorers:` or scorers.yaml)"
+
+
+class ScorerConfigError(UserError):
+    """A scorer mapping is malformed; the message names the file, line and criterion."""
+
+
+Locate = Callable[[Sequence[Any]], str]
+"""``file:line`` of the YAML node at a key path, for error messages."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One configured check of a criterion."""
+
+    kind: str
+    spec: Any  # a check from agent.evals.checks, or a Judge
+
+
+@dataclass(frozen=True)
+class ScorerPlan:
+    """The scorers of every criterion of one skill, checked before any run starts."""
+
+    skill: Skill
+    parts: Mapping[str, tuple[Part, ...]]
+
+    async def score(self, transcript: Transcript, ctx: ScoreContext) -> list[CriterionResult]:
+        """One result per success criterion, in the skill's order (a :data:`ScoreFn`)."""
+        subject = Subject(transcript, ctx.expected)
+        return [await self._criterion(c, subject, ctx) for c in self.skill.success_criteria]
+
+    async def _criterion(
+        self, criterion: Criterion, subject: Subject, ctx: ScoreContext
+    ) -> CriterionResult:
+        parts = self.parts.get(criterion.id, ())
+        if not parts:
+            return CriterionResult(
+                key=criterion.id, passed=False, score=0.0, comment=NO_SCORER, error=NO_SCORER
+            )
+        outcomes = [await _run(part, subject, criterion, ctx) for part in parts]
+        errors = [f"{p.kind}: {o.error}" for p, o in zip(parts, outcomes, strict=True) if o.error]
+        scores = [o.score if o.score is not None else float(o.passed) for o in outcomes]
+        comment = "; ".join(
+            f"{'ok' if o.passed else 'FAIL'} {p.kind}: {o.comment}"
+            for p, o in zip(parts, outcomes, strict=True)
+        )
+        return CriterionResult(
+            key=criterion.id,
+            passed=not errors and all(o.passed for o in outcomes),
+            score=sum(scores) / len(scores),
+            comment=comment,
+            evidence=sorted({e for o in outcomes for e in o.evidence}),
+            error="; ".join(errors) or None,
+        )
+
+
+async def _run(part: Part, subject: Subject, criterion: Criterion, ctx: ScoreContext) -> Outcome:
+    if isinstance(part.spec, Judge):
+        return await part.spec.run(subject, criterion, ctx.judge)
+    return run_check(part.spec, subject)
+
+
+# --- reading mappings ------------------------------------------------------------------
+
+
+def _part(item: Any, loc: list[Any], locate: Locate, criterion: str) -> Part:
+    if not (isinstance(item, dict) and len(item) == 1 and next(iter(item)) in KINDS):
+        raise ScorerConfigError(
+            f"{locate(loc)}: {criterion}: each check is a one-key mapping with one of "
+            f"{', '.join(KINDS)}" + (" (or `default` in a suite)" if loc[0] == "scorers" else "")
+        )
+    ((kind, value),) = item.items()
+    try:
+        spec = Judge.model_validate(value) if kind == "judge" else build_check(kind, value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        detail = f"{where}: {message}" if where else message
+        raise ScorerConfigError(f"{locate([*loc, kind])}: {criterion}: {kind}: {detail}") from None
+    return Part(kind, spec)
+
+
+def parse_scorers(
+    raw: Any,
+    skill: Skill,
+    locate: Locate,
+    *,
+    prefix: Sequence[Any] = (),
+    defaults: Mapping[str, tuple[Part, ...]] | None = None,
+) -> dict[str, tuple[Part, ...]]:
+    """Validate a mapping of criterion id → checks against ``skill``.
+
+    With ``defaults`` (a suite's mapping), the item ``default`` stands for the
+    skill's default checks of that criterion.
+    """
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ScorerConfigError(f"{locate(prefix)}: scorers must map criterion ids to checks")
+    known = {c.id for c in skill.success_criteria}
+    parsed: dict[str, tuple[Part, ...]] = {}
+    for key, items in raw.items():
+        loc = [*prefix, key]
+        if key not in known:
+            raise ScorerConfigError(
+                f"{locate(loc)}: unknown criterion {key!r}; {skill.name}'s criteria are "
+                f"{', '.join(c.id for c in skill.success_criteria)}"
+            )
+        parts: list[Part] = []
+        for i, item in enumerate(items if isinstance(items, list) else [items]):
+            if item == "default" and defaults is not None:
+                if not defaults.get(key):
+                    raise ScorerConfigError(f"{locate([*loc, i])}: {key}: the skill has no default")
+                parts.extend(defaults[key])
+            else:
+                parts.append(_part(item, [*loc, i], locate, key))
+        parsed[key] = tuple(parts)
+    return parsed
+
+
+def yaml_locator(file: Path, text: str) -> Locate:
+    """``file:line`` for key paths into ``text`` (the line of the deepest node found)."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        root = None
+
+    def locate(loc: Sequence[Any]) -> str:
+        line = line_of(root, loc)
+        return f"{file}:{line}" if line else str(file)
+
+    return locate
+
+
+def default_scorers(skill: Skill) -> dict[str, tuple[Part, ...]]:
+    """The skill's ``scorers.yaml`` mapping; empty when it ships none."""
+    if skill.path is None:
+        return {}
+    file = Path(skill.path).parent / SCORERS_FILE
+    if not file.is_file():
+        return {}
+    try:
+        text = file.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScorerConfigError(f"{file}: cannot read ({exc})") from None
+    except yaml.YAMLError as exc:
+        raise ScorerConfigError(f"{file}: not valid YAML ({' '.join(str(exc).split())})") from None
+    return parse_scorers(raw, skill, yaml_locator(file, text))
+
+
+def scorer_plan(
+    skill: Skill, suite_scorers: Any = None, locate: Locate | None = None
+) -> ScorerPlan:
+    """The skill's defaults with a suite's ``scorers:`` laid over them, criterion by criterion."""
+    defaults = default_scorers(skill)
+    overrides = parse_scorers(
+        suite_scorers,
+        skill,
+        locate or (lambda loc: "scorers"),
+        prefix=("scorers",),
+        defaults=defaults,
+    )
+    return ScorerPlan(skill, {**defaults, **overrides})
