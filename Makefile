@@ -33,3 +33,5 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_parse.py
+	$(BIN)/python bench/bench_graph.py
+	$(BIN)/python bench/bench_score.py

@@ -1,16 +1,19 @@
-"""Action tools: propose mitigations and post status updates; nothing touches infrastructure.
+"""Action tools: propose mitigations, post status updates, file follow-ups; no infra changes.
 
 A proposal is only a record (in the answer, which the step turns into its
 ``actions``, and in the thread's action ledger). Destructive ones carry types the
 skill's policy puts behind a human approval, so a proposal never goes further
 without a recorded yes. Status updates are not destructive: they go to the
 configured channel at once, and a failed delivery is recorded and retried
-without stopping the run.
+without stopping the run. The postmortem's follow-ups are not destructive either:
+action items are filed in the data directory's backlog (``backlog.jsonl``, shared
+by every incident) and the postmortem is shared through the status channel.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.tools import BaseTool, tool
@@ -38,8 +41,28 @@ def _propose(ctx: ToolContext, kind: str, target: str, description: str) -> str:
     return json.dumps({**record, "note": NOTE}, ensure_ascii=False)
 
 
+async def _send(ctx: ToolContext, message: str, action: dict[str, Any]) -> str:
+    """Send ``message`` to ``ctx``'s channel; record it as ``action``, targeting the channel."""
+    channel = open_channel(
+        ctx.data_dir,
+        ctx.thread_id,
+        channel=ctx.channel,
+        webhook_url=ctx.status_webhook_url,
+    )
+    delivery = await channel.send(message)
+    record = {
+        "action": {**action, "target": delivery.channel},
+        "status": "sent" if delivery.delivered else "queued",
+        "delivered": delivery.delivered,
+        "error": delivery.error,
+        "resent": delivery.resent,
+    }
+    _ledger(ctx, record)
+    return json.dumps(record, ensure_ascii=False)
+
+
 def make_tools(ctx: ToolContext) -> list[BaseTool]:
-    """Proposal tools for the four mitigations, plus status updates to ``ctx``'s channel."""
+    """Proposal tools for the four mitigations, status updates to ``ctx``'s channel, follow-ups."""
 
     @tool
     def propose_rollback(service: str, to_version: str, reason: str) -> str:
@@ -71,23 +94,32 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
     @tool
     async def post_status_update(message: str) -> str:
         """Send a status update to stakeholders on the incident channel."""
-        channel = open_channel(
-            ctx.data_dir,
-            ctx.thread_id,
-            channel=ctx.channel,
-            webhook_url=ctx.status_webhook_url,
-        )
-        delivery = await channel.send(message)
-        action = {"type": "status-update", "description": message, "target": delivery.channel}
-        record = {
-            "action": action,
-            "status": "sent" if delivery.delivered else "queued",
-            "delivered": delivery.delivered,
-            "error": delivery.error,
-            "resent": delivery.resent,
-        }
+        return await _send(ctx, message, {"type": "status-update", "description": message})
+
+    @tool
+    def track_action_item(title: str, owner: str = "", kind: str = "preventive") -> str:
+        """File a postmortem action item in the team's backlog, so the follow-up is tracked.
+
+        ``kind`` is e.g. ``preventive`` or ``tech-debt``. Filing changes no infrastructure.
+        """
+        action = {"type": "backlog-item", "description": title, "target": "backlog"}
+        record = {"action": action, "owner": owner, "kind": kind, "status": "tracked"}
         _ledger(ctx, record)
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        item = {"at": at, "thread_id": ctx.thread_id, "title": title, "owner": owner, "kind": kind}
+        with (ctx.data_dir / "backlog.jsonl").open("a", encoding="utf-8") as out:
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
         return json.dumps(record, ensure_ascii=False)
+
+    @tool
+    async def share_postmortem(title: str, audience: str = "engineering") -> str:
+        """Share the postmortem with the broader team (default: all of engineering).
+
+        It goes out on the incident's status channel, so learnings reach more than the
+        responders.
+        """
+        message = f"Postmortem shared with {audience}: {title}"
+        return await _send(ctx, message, {"type": "postmortem-share", "description": message})
 
     return [
         propose_rollback,
@@ -95,4 +127,6 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
         propose_feature_flag_off,
         propose_traffic_redirect,
         post_status_update,
+        track_action_item,
+        share_postmortem,
     ]

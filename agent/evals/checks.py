@@ -33,10 +33,11 @@ calls, args equal, in order). Patterns are Python regexes, searched per item.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any, Literal
@@ -102,8 +103,13 @@ JSONPath = Annotated[str, AfterValidator(_compiled)]
 Pattern = Annotated[str, AfterValidator(_regex)]
 
 
+@functools.lru_cache(maxsize=256)
+def _query(path: str) -> Any:
+    return jsonpath.compile(path)
+
+
 def _select(subject: Subject, path: str) -> tuple[list[Any], list[str]]:
-    matches = list(jsonpath.finditer(path, subject.doc))
+    matches = list(_query(path).finditer(subject.doc))
     return [m.obj for m in matches], [m.path for m in matches]
 
 
@@ -138,12 +144,25 @@ def _expected(subject: Subject, key: str) -> Any:
 
 def _duration(value: Any) -> timedelta:
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError(f"bad duration {value!r}: it cannot be negative")
         return timedelta(seconds=value)
     found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", str(value))
     if not found:
         raise ValueError(f"bad duration {value!r}: use e.g. 90s, 5m, 48h, 2d or seconds")
     unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}[found[2]]
     return timedelta(seconds=float(found[1]) * unit)
+
+
+def _same(left: Any, right: Any) -> bool:
+    """JSON equality: like ``==``, except that ``true`` is not ``1`` and ``false`` is not ``0``."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_same(v, right[k]) for k, v in left.items())
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(_same, left, right))
+    return bool(left == right)
 
 
 def _fmt(delta: timedelta) -> str:
@@ -192,6 +211,12 @@ class Count(_Spec):
     pattern: Pattern | None = None
     min: int = Field(default=1, ge=0)
     max: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Count:
+        if self.max is not None and self.max < self.min:
+            raise ValueError(f"max {self.max} is below min {self.min}: the check could never pass")
+        return self
 
     def run(self, subject: Subject) -> Outcome:
         values, where = _select(subject, self.path)
@@ -280,23 +305,29 @@ class Equals(_Expecting):
             return _same_values(self.path, values, want, where)
         if not values:
             return Outcome(False, f"nothing at {self.path}")
-        wrong = [v for v in values if v != want]
+        wrong = [v for v in values if not _same(v, want)]
         if wrong:
             return Outcome(False, f"{self.path} is {wrong[0]!r}, want {want!r}", tuple(where))
         return Outcome(True, f"{self.path} == {want!r}", tuple(where))
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
-
-
 def _same_values(path: str, values: list[Any], want: Any, where: list[str]) -> Outcome:
     if not isinstance(want, list):
         raise CheckError(f"`collect` compares with a list, got {want!r}")
-    # Compared as canonical JSON: values may be unhashable mappings.
-    if sorted(map(_canonical, values)) == sorted(map(_canonical, want)):
+    if _same_multiset(values, want, _same):
         return Outcome(True, f"{path} holds {values!r}", tuple(where))
     return Outcome(False, f"{path} holds {values!r}, want {want!r}", tuple(where))
+
+
+def _same_multiset(actual: list[Any], wanted: list[Any], same: Callable[[Any, Any], bool]) -> bool:
+    """Each wanted item matches its own actual item, none left over (values may be unhashable)."""
+    left = list(actual)
+    for want in wanted:
+        hit = next((i for i, item in enumerate(left) if same(item, want)), None)
+        if hit is None:
+            return False
+        del left[hit]
+    return not left
 
 
 class In(_Expecting):
@@ -317,7 +348,7 @@ class In(_Expecting):
         values, where = _select(subject, self.path)
         if not values:
             return Outcome(False, f"nothing at {self.path}")
-        wrong = [v for v in values if v not in allowed]
+        wrong = [v for v in values if not any(_same(v, a) for a in allowed)]
         if wrong:
             return Outcome(False, f"{self.path} has {wrong[0]!r}, not in {allowed!r}", tuple(where))
         return Outcome(True, f"{self.path} in {allowed!r}", tuple(where))
@@ -340,6 +371,16 @@ class Order(_Spec):
 
     moments: list[Selector] = Field(min_length=2)
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Order:
+        for selector in self.moments:
+            if isinstance(selector, dict) and "input" in selector:
+                raise ValueError(
+                    f"{check_selector(selector)} has a time but no place in the run's order; "
+                    "use it in `within`"
+                )
+        return self
+
     def run(self, subject: Subject) -> Outcome:
         found: list[Moment] = []
         for selector in self.moments:
@@ -349,7 +390,10 @@ class Order(_Spec):
             found.append(moment)
         pointers = tuple(m.pointer for m in found)
         for before, after in itertools.pairwise(found):
-            if not before.seq < after.seq:
+            if before.seq == after.seq:
+                comment = f"`{before.label}` and `{after.label}` are the same moment, not in order"
+                return Outcome(False, comment, pointers)
+            if before.seq > after.seq:
                 return Outcome(False, f"`{after.label}` came before `{before.label}`", pointers)
         return Outcome(True, " < ".join(f"`{m.label}`" for m in found), pointers)
 
@@ -410,14 +454,21 @@ class ToolCalled(_Spec):
         made = self._made(subject)
         where = f" in step {self.step}" if self.step else ""
         if self.mode == "subset":
+            hits: list[str] = []
             for want in self.calls:
                 hit = next((p for c, p in made if _subset_call(want, c)), None)
                 if hit is None:
                     return Outcome(False, f"no {want.name}{_args(want)} call{where}")
-            return Outcome(True, f"called {', '.join(c.name for c in self.calls)}{where}")
+                hits.append(hit)
+            called = ", ".join(c.name for c in self.calls)
+            return Outcome(True, f"called {called}{where}", tuple(dict.fromkeys(hits)))
         actual = [c for c, _ in made]
         pointers = tuple(p for _, p in made)
-        same = actual == self.calls if self.mode == "strict" else _same_multiset(actual, self.calls)
+        same = (
+            len(actual) == len(self.calls) and all(map(_same_call, actual, self.calls))
+            if self.mode == "strict"
+            else _same_multiset(actual, self.calls, _same_call)
+        )
         if same:
             return Outcome(True, f"calls{where} match ({self.mode})", pointers)
         got = ", ".join(c.name for c in actual) or "none"
@@ -425,16 +476,13 @@ class ToolCalled(_Spec):
 
 
 def _subset_call(want: Call, call: Call) -> bool:
-    return want.name == call.name and all(call.args.get(k) == v for k, v in want.args.items())
+    return want.name == call.name and all(
+        k in call.args and _same(call.args[k], v) for k, v in want.args.items()
+    )
 
 
-def _same_multiset(actual: list[Call], wanted: list[Call]) -> bool:
-    left = list(actual)
-    for want in wanted:
-        if want not in left:
-            return False
-        left.remove(want)
-    return not left
+def _same_call(made: Call, want: Call) -> bool:
+    return made.name == want.name and _same(made.args, want.args)
 
 
 def _args(call: Call) -> str:
@@ -461,7 +509,7 @@ class Asked(_Spec):
 
     def run(self, subject: Subject) -> Outcome:
         wanted = [self.trigger] if self.trigger else _expected(subject, str(self.expected))
-        if not isinstance(wanted, list):
+        if not (isinstance(wanted, list) and all(isinstance(t, str) for t in wanted)):
             raise CheckError(f"expected.{self.expected} must be a list of trigger ids")
         asked = [q.trigger for q in subject.transcript.questions if q.trigger]
         pointers = tuple(
@@ -479,6 +527,8 @@ class Asked(_Spec):
 def _refs(value: Any) -> Iterator[str]:
     """Evidence refs (``file:line``) anywhere in a tool result, JSON text included."""
     if isinstance(value, str):
+        if not value.lstrip().startswith(("{", "[")):
+            return
         try:
             value = json.loads(value)
         except ValueError:
@@ -492,6 +542,11 @@ def _refs(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _refs(item)
+
+
+def _cited(ref: str, text: str) -> bool:
+    """``ref`` appears in ``text`` on its own: ``logs.jsonl:12`` does not cite ``logs.jsonl:1``."""
+    return re.search(rf"(?<![\w.-]){re.escape(ref)}(?!\w)", text) is not None
 
 
 class CitesEvidence(_Spec):
@@ -510,7 +565,7 @@ class CitesEvidence(_Spec):
         )
         if not refs:
             return Outcome(False, "the run's tools returned no evidence refs to cite", tuple(where))
-        uncited = [r for r in refs if r not in text]
+        uncited = [r for r in refs if not _cited(r, text)]
         share = 1 - len(uncited) / len(refs)
         ok = share >= self.min_share
         comment = f"cites {len(refs) - len(uncited)}/{len(refs)} evidence refs"

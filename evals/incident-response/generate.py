@@ -53,6 +53,7 @@ class Base:
     triage: list[Call]
     failing: str
     cause: str
+    verify: tuple[str, str, str]  # service, change time, mitigation time (see examples.verify)
 
 
 CHECKOUT = Base(
@@ -74,6 +75,7 @@ CHECKOUT = Base(
     ],
     "checkout",
     "checkout v2.14.0 payment retry policy",
+    ("checkout", "2026-11-20T09:58:00Z", "2026-11-20T10:12:00Z"),
 )
 SEARCH = Base(
     "search",
@@ -94,6 +96,7 @@ SEARCH = Base(
     ],
     "search worker pool",
     "capacity: traffic above the autoscaler ceiling",
+    ("search", "2026-11-21T18:00:00Z", "2026-11-21T18:20:00Z"),
 )
 CART = Base(
     None,
@@ -108,6 +111,7 @@ CART = Base(
     ],
     "cart (bundle pricing)",
     "cart_bundle_pricing flag turned on at 13:02",
+    ("cart", "2026-11-22T13:02:00Z", "2026-11-22T13:20:00Z"),
 )
 
 ROLLBACK: tuple[Call, str, dict[str, str]] = (
@@ -171,6 +175,7 @@ REVERT_ASK: Ask = (
     {"unrelated_change": "the security fix CVE-2026-4411 in cart v5.1.0"},
 )
 UNKNOWN_ASK: Ask = ("root cause is still unknown", "Root cause is still unidentified", {})
+IC = "dana (on call)"
 
 
 @dataclass(frozen=True)
@@ -194,7 +199,7 @@ def _sev_step(b: ModuleType, skill: Any, sc: Scenario) -> dict[str, Any]:
     reply: dict[str, Any] = b._step(
         f"{sc.severity}: {sc.description}",
         [("get_incident_description", {}), ("list_alerts", alerts)],
-        fields={"severity": sc.severity, "incident_commander": "dana (on call)", "channel": "#inc"},
+        fields={"severity": sc.severity, "incident_commander": IC, "channel": "#inc"},
         decisions=[b._decision(skill, f, "see evidence") for f in sc.decisions.get("sev", [])],
     )
     return reply
@@ -208,14 +213,16 @@ def _steps(b: ModuleType, skill: Any, sc: Scenario) -> dict[str, list[dict[str, 
         decisions=[b._decision(skill, f, "see evidence") for f in sc.decisions.get("triage", [])],
     )
     calls: list[Call] = [sc.mitigation[0]] if sc.mitigation else []
-    calls.append(("post_status_update", {"message": f"{sc.severity}: {sc.description}."}))
+    calls.append(b.verify(*sc.base.verify))
+    status = f"{sc.severity}: {sc.description}. IC: {IC}."
+    calls.append(("post_status_update", {"message": status}))
     mitigation = (
         f"{MITIGATION_TYPES[sc.mitigation[0][0]]} once the IC approves"
         if sc.mitigation
         else "no change needed; fix scheduled in the normal release"
     )
     mitigate = b._step(
-        "mitigation proposed and stakeholders told",
+        "mitigation proposed, error rates checked and stakeholders told",
         calls,
         fields={"mitigation": mitigation, "timeline": {"10:03": "paged", "10:06": "IC assigned"}},
         decisions=[b._decision(skill, f, "see evidence") for f in sc.decisions.get("mitigate", [])],
@@ -273,6 +280,7 @@ def scenario_yaml(name: str) -> dict[str, Any]:
     expected: dict[str, Any] = {
         "severity": sc.severity,
         "mitigation_type": MITIGATION_TYPES[sc.mitigation[0][0]] if sc.mitigation else "none",
+        "mitigation_actions": [sc.mitigation[2]["type"]] if sc.mitigation else [],
         "questions": [b._find(skill.ambiguity.triggers, a[0]) for a in sc.asks.values()],
     }
     return {

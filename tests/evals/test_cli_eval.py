@@ -31,9 +31,10 @@ def test_incident_response_suite_offline_writes_the_three_reports(
     args = ("--repeats", "2", "--concurrency", "2", "--report-dir", str(out_dir))
     code, out, err = _eval(capsys, suite, *args)
     report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
-    assert code == (0 if report["ok"] else 1)
+    assert code == 0
+    assert report["ok"] is True
     assert len(report["runs"]) == len(report["scenarios"]) * 2 >= 24
-    assert all(run["status"] == "completed" for run in report["runs"])
+    assert all(run["status"] == "completed" and run["passed"] for run in report["runs"])
     junit = (out_dir / "junit.xml").read_text(encoding="utf-8")
     xmlschema.XMLSchema(JUNIT_XSD).validate(junit)
     cases = ET.fromstring(junit).findall("testsuite/testcase")
@@ -47,23 +48,29 @@ def test_incident_response_suite_offline_writes_the_three_reports(
     assert "reports:" in out
 
 
+# With the skill's default scorers alone, a replayed scenario fails exactly one criterion:
+# its detected_at lies days before the run, so severity is not set "within 5 minutes".
+LATE = "incident-has-a-severity-classification-assigned"
+REPLAY = {LATE: [{"within": {"from": "started", "to": {"field": "severity"}, "max": "5m"}}]}
+
+
 def test_thresholds_that_hold_exit_zero(
     capsys: pytest.CaptureFixture[str], make_suite: MakeSuite, tmp_path: Path
 ) -> None:
-    # no scorer is wired in, so every run fails: only a zero pass-rate threshold holds
-    folder = make_suite(thresholds={"pass_rate": 0})
+    folder = make_suite(scorers=REPLAY, thresholds={"pass_rate": 1})
     code, out, _ = _eval(capsys, str(folder), "--report-dir", str(tmp_path / "r"))
     assert code == 0
-    assert "thresholds hold" in out
+    assert "1/1 runs passed, thresholds hold" in out
 
 
 def test_thresholds_that_fail_exit_one(
     capsys: pytest.CaptureFixture[str], make_suite: MakeSuite, tmp_path: Path
 ) -> None:
-    folder = make_suite(thresholds={"pass_rate": 0.5})
+    folder = make_suite(thresholds={"pass_rate": 0.5, "per_criterion": {LATE: 0.9}})
     code, out, _ = _eval(capsys, str(folder), "--report-dir", str(tmp_path / "r"))
     assert code == 1
     assert "pass_rate 0% < 50%" in out
+    assert f"{LATE} 0% < 90%" in out
 
 
 def test_progress_prints_one_line_per_finished_run(
@@ -76,7 +83,17 @@ def test_progress_prints_one_line_per_finished_run(
     assert all(
         line.startswith(("[1/2] cosmetic-sev4 #", "[2/2] cosmetic-sev4 #")) for line in lines
     )
-    assert all("FAIL 0/9, errored: 9" in line for line in lines)
+    assert all(f"FAIL 8/9, failed: {LATE}" in line for line in lines)
+
+
+def test_a_scorer_mistake_stops_the_suite_before_any_run(
+    capsys: pytest.CaptureFixture[str], make_suite: MakeSuite
+) -> None:
+    folder = make_suite(scorers={LATE: [{"within": {"from": "started", "max": "soon"}}]})
+    code, _, err = _eval(capsys, str(folder))
+    assert code == 2
+    assert f"suite.yaml:4: {LATE}: within:" in err
+    assert "[1/1]" not in err
 
 
 def test_json_prints_the_report(

@@ -1,9 +1,4 @@
-"""The incident-response suite as a merge gate: one test per scenario × criterion, offline.
-
-No scorer is wired into the runner yet, so every criterion errors (fail closed)
-and the gate cases are strict expected failures: wiring in the skill's default
-scorers makes them pass, which fails these markers until they are removed.
-"""
+"""The incident-response suite as a merge gate: one test per scenario × criterion, offline."""
 
 from __future__ import annotations
 
@@ -14,7 +9,6 @@ import pytest
 from agent.evals.pytest_plugin import SuiteGate
 
 GATE = SuiteGate(Path(__file__).resolve().parents[2] / "evals" / "incident-response")
-NOT_WIRED = pytest.mark.xfail(strict=True, reason="no scorer wired into the eval runner yet")
 
 
 def test_every_scenario_run_completes_offline() -> None:
@@ -23,12 +17,10 @@ def test_every_scenario_run_completes_offline() -> None:
     assert [r.status for r in runs] == ["completed"] * len(runs)
 
 
-@NOT_WIRED
 @pytest.mark.parametrize(("scenario", "criterion"), GATE.cases())
 def test_criterion_holds(scenario: str, criterion: str) -> None:
     GATE.check(scenario, criterion)
 
 
-@NOT_WIRED
 def test_suite_thresholds_hold() -> None:
     GATE.check_thresholds()

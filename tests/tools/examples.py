@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import tempfile
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -95,15 +96,37 @@ def _postmortem(title: str, body: str, refs: list[str]) -> str:
     return f"## Incident Postmortem — {title}\n{body.strip()}\n\n### Evidence\n{links}\n"
 
 
+def verify(service: str, since: str, mitigated_at: str) -> Call:
+    """The mitigate step's check: ``service``'s error rate since the change, split at mitigation."""
+    args = {"service": service, "metric": "error_rate", "since": since}
+    return "query_metric", {**args, "changed_since": mitigated_at, "limit": 3}
+
+
+def follow_ups(title: str, body: str) -> list[Call]:
+    """The postmortem's follow-ups: each checklist item tracked, then the postmortem shared."""
+    items = re.findall(r"^\s*[-*]\s+\[[ xX]\]\s+(.+?)\s*$", body, flags=re.MULTILINE)
+    tracked: list[Call] = [
+        (
+            "track_action_item",
+            {"title": i, "kind": "tech-debt" if i.startswith("[tech-debt]") else "preventive"},
+        )
+        for i in items
+    ]
+    return [*tracked, ("share_postmortem", {"title": title, "audience": "engineering"})]
+
+
 def build(
     skill: Skill,
     bundle: Path,
     *,
     steps: dict[str, list[dict[str, Any]]],
     postmortem: tuple[str, str],
-    postmortem_calls: Sequence[Call] = (),
 ) -> dict[str, Any]:
-    """A whole script: plan, the given step replies, postmortem, judge and audit replies."""
+    """A whole script: plan, the given step replies, postmortem, judge and audit replies.
+
+    The postmortem step files each of its action items in the backlog and shares the
+    postmortem with engineering (``follow_ups``).
+    """
     cited = _refs(
         bundle,
         [
@@ -133,7 +156,11 @@ def build(
     script.update({f"step:{k}": v for k, v in steps.items()})
     text = _postmortem(postmortem[0], postmortem[1], cited)
     script["step:postmortem"] = [
-        _step("postmortem written", postmortem_calls, fields={"postmortem": text})
+        _step(
+            "postmortem written, action items tracked and shared",
+            follow_ups(*postmortem),
+            fields={"postmortem": text},
+        )
     ]
     for step_id, ids in judge_schedule(skill).items():
         if ids:
@@ -179,8 +206,9 @@ def checkout_deploy_spike(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]
     )
     status = (
         "Checkout payments failing in eu-west since 10:00 UTC; rollback of v2.14.0 proposed. "
-        "Next update in 30 min."
+        "IC: dana (on call). Next update in 30 min."
     )
+    check = verify("checkout", "2026-11-20T09:58:00Z", "2026-11-20T10:12:00Z")
     steps = {
         "severity-classification": [
             _ask(
@@ -238,8 +266,8 @@ def checkout_deploy_spike(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]
         ],
         "mitigate": [
             _step(
-                "proposed rolling checkout back to v2.13.2 and told stakeholders",
-                [rollback, ("post_status_update", {"message": status})],
+                "proposed rolling checkout back to v2.13.2, checked error rates, told stakeholders",
+                [rollback, check, ("post_status_update", {"message": status})],
                 fields={
                     "mitigation": "Roll checkout back from v2.14.0 to v2.13.2 once the IC approves",
                     "timeline": {
@@ -297,8 +325,9 @@ def api_capacity_saturation(skill: Skill) -> tuple[dict[str, Any], dict[str, str
     scale = ("propose_scale_up", {"service": "search", "replicas": 16, "reason": reason})
     status = (
         "Search is timing out for ~20% of users (all regions); scaling up proposed. "
-        "Next update in 30 min."
+        "IC: lee (on call). Next update in 30 min."
     )
+    check = verify("search", "2026-11-21T18:00:00Z", "2026-11-21T18:20:00Z")
     steps = {
         "severity-classification": [
             _step(
@@ -356,8 +385,8 @@ def api_capacity_saturation(skill: Skill) -> tuple[dict[str, Any], dict[str, str
         ],
         "mitigate": [
             _step(
-                "proposed scaling search to 16 replicas and told stakeholders",
-                [scale, ("post_status_update", {"message": status})],
+                "proposed scaling search to 16 replicas, checked error rates, told stakeholders",
+                [scale, check, ("post_status_update", {"message": status})],
                 fields={
                     "mitigation": "Scale search from 8 to 16 replicas once the IC approves",
                     "timeline": {
@@ -415,8 +444,9 @@ def cart_multi_service(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]:
     flag = ("propose_feature_flag_off", {"flag": "cart_bundle_pricing", "reason": reason})
     status = (
         "Cart and checkout errors since 13:04 UTC; turning off bundle pricing is proposed. "
-        "Next update in 30 min."
+        "IC: sam (on call). Next update in 30 min."
     )
+    check = verify("cart", "2026-11-22T13:02:00Z", "2026-11-22T13:20:00Z")
     steps = {
         "severity-classification": [
             _step(
@@ -476,8 +506,8 @@ def cart_multi_service(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]:
                 unrelated_change="the security fix CVE-2026-4411 in cart v5.1.0",
             ),
             _step(
-                "proposed turning cart_bundle_pricing off instead of a rollback",
-                [flag, ("post_status_update", {"message": status})],
+                "proposed turning cart_bundle_pricing off, not a rollback; checked error rates",
+                [flag, check, ("post_status_update", {"message": status})],
                 expect="cart_bundle_pricing",
                 fields={
                     "mitigation": (

@@ -84,7 +84,8 @@ async def test_rejected_rollbacks_never_reach_the_runs_actions(
     done = await api.resume("inj", rejected, model=model, skill=seed, db=db, tools=tools)
     assert done.status == "completed", done.violations
     values, _ = await api.read_state("inj", db=db)
-    assert [a["type"] for a in values["actions"]] == ["status-update"]
+    types = [a["type"] for a in values["actions"]]
+    assert types == ["status-update", "backlog-item", "postmortem-share"]
     assert all(not a["approved"] for a in values["approvals"].values())
     model.assert_complete()
 

@@ -25,6 +25,8 @@ ACTION_TOOLS = {
     "propose_feature_flag_off",
     "propose_traffic_redirect",
     "post_status_update",
+    "track_action_item",
+    "share_postmortem",
 }
 PLUGIN = '''
 from langchain_core.tools import tool

@@ -126,3 +126,71 @@ async def test_status_updates_go_to_the_file_channel_by_default(
     assert answer["action"]["type"] == "status-update"
     [entry] = StatusLog(context.data_dir, context.thread_id).entries()
     assert (entry["text"], entry["channel"]) == ("investigating", "file")
+
+
+async def test_an_action_item_is_tracked_in_the_backlog_without_approval(
+    seed: SkillSet, context: ToolContext
+) -> None:
+    args = {"title": "Add a canary stage", "owner": "dana", "kind": "preventive"}
+    answer = await _call(seed, context, "track_action_item", args)
+    assert answer["action"] == {
+        "type": "backlog-item",
+        "description": "Add a canary stage",
+        "target": "backlog",
+    }
+    assert (answer["status"], answer["owner"], answer["kind"]) == ("tracked", "dana", "preventive")
+    assert "needs_approval" not in answer
+
+
+async def test_action_items_of_every_incident_share_one_backlog_file(
+    seed: SkillSet, tmp_path: Path
+) -> None:
+    for thread in ("inc-1", "inc-2"):
+        ctx = ToolContext(data_dir=tmp_path, thread_id=thread, evidence_dir=None)
+        await _call(seed, ctx, "track_action_item", {"title": f"fix {thread}"})
+    lines = (tmp_path / "backlog.jsonl").read_text(encoding="utf-8").splitlines()
+    items = [json.loads(line) for line in lines]
+    assert [(i["thread_id"], i["title"], i["kind"]) for i in items] == [
+        ("inc-1", "fix inc-1", "preventive"),
+        ("inc-2", "fix inc-2", "preventive"),
+    ]
+
+
+async def test_a_tracked_action_item_is_in_the_threads_action_ledger(
+    seed: SkillSet, context: ToolContext
+) -> None:
+    answer = await _call(seed, context, "track_action_item", {"title": "Alert earlier"})
+    ledger = context.data_dir / "actions" / StatusLog(context.data_dir, "t-1").path.name
+    assert json.loads(ledger.read_text(encoding="utf-8")) == answer
+
+
+async def test_a_shared_postmortem_goes_to_the_status_channel(
+    seed: SkillSet, context: ToolContext
+) -> None:
+    answer = await _call(seed, context, "share_postmortem", {"title": "Checkout down"})
+    message = "Postmortem shared with engineering: Checkout down"
+    assert answer["action"] == {
+        "type": "postmortem-share",
+        "description": message,
+        "target": "file",
+    }
+    assert answer["delivered"] is True
+    [entry] = StatusLog(context.data_dir, context.thread_id).entries()
+    assert entry["text"] == message
+
+
+async def test_a_postmortem_can_be_shared_with_another_audience(
+    seed: SkillSet, context: ToolContext
+) -> None:
+    args = {"title": "Checkout down", "audience": "all of product"}
+    answer = await _call(seed, context, "share_postmortem", args)
+    assert answer["action"]["description"] == "Postmortem shared with all of product: Checkout down"
+
+
+async def test_follow_ups_need_no_approval_under_the_skills_policy(seed: SkillSet) -> None:
+    from agent.skill.policy import ApprovalRule, load_policy
+
+    policy = load_policy(Path(seed.skill.path))
+    assert policy is not None
+    gated = {r.action for r in policy.rules if isinstance(r, ApprovalRule)}
+    assert not gated & {"backlog-item", "postmortem-share"}
