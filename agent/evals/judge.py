@@ -76,7 +76,9 @@ class Judge(BaseModel):
 
     def messages(self, rubric: str, section: str) -> list[Message]:
         """System rules, then the rubric, then the section as an untrusted data block."""
-        user = "\n\n".join((f"## Criterion\n{rubric}", data(f"transcript {self.section}", section)))
+        # The section's path is named outside the data block, whose label stays fixed.
+        lead = f"## Criterion\n{rubric}\n\n## Transcript section `{self.section}`"
+        user = "\n\n".join((lead, data("transcript", section)))
         return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
     async def run(self, subject: Subject, criterion: Criterion, model: ChatModel | None) -> Outcome:
@@ -125,6 +127,10 @@ def _majority(verdicts: list[JudgeVerdict], section: str) -> Outcome:
     passed = 2 * yes > len(verdicts)
     lead = next(v for v in verdicts if v.passed == passed)
     tally = f"judge {yes}/{len(verdicts)} pass" if len(verdicts) > 1 else "judge"
-    score = sum(v.score for v in verdicts) / len(verdicts)
+    # The verdicts' own scores, on the majority's side only, so a failing majority
+    # never reports a passing score.
+    agreeing = [v.score for v in verdicts if v.passed == passed]
+    score = sum(agreeing) / len(agreeing)
+    score = max(score, 0.5) if passed else min(score, 0.49)
     comment = f"{tally}: {' '.join(lead.reasoning.split())}"
     return Outcome(passed, comment, (section,), score=score)

@@ -118,7 +118,9 @@ def _part(item: Any, loc: list[Any], locate: Locate, criterion: str) -> Part:
         where = ".".join(str(p) for p in first["loc"])
         message = first["msg"].removeprefix("Value error, ")
         detail = f"{where}: {message}" if where else message
-        raise ScorerConfigError(f"{locate([*loc, kind])}: {criterion}: {kind}: {detail}") from None
+        # The line of the offending field itself when the file has it (else the check's).
+        at = locate([*loc, kind, *first["loc"]])
+        raise ScorerConfigError(f"{at}: {criterion}: {kind}: {detail}") from None
     return Part(kind, spec)
 
 
