@@ -3,10 +3,11 @@
 Each check is a one-key mapping in a suite's ``scorers:`` (or a skill's
 ``scorers.yaml``). ``PATH`` is an RFC 9535 JSONPath into the transcript
 document, e.g. ``$.outputs.severity`` or
-``$.steps[?@.id == 'mitigate'].tool_calls[*].name``. Text checks look at the
-*items* a path selects: a list gives its elements, a mapping its ``key: value``
-entries, a string its non-empty lines, anything else itself. A path that
-selects nothing fails the check; nothing passes vacuously.
+``$.steps[?@.id == 'mitigate'].tool_calls[*].name``; tool results that are
+JSON text are addressed as JSON. Text checks look at the *items* a path
+selects: a list gives its elements, a mapping its ``key: value`` entries, a
+string its non-empty lines, anything else itself. A path that selects nothing
+fails the check; nothing passes vacuously.
 
     present: PATH                                  some non-empty value there
     count: {path, pattern?, min: 1, max?}          how many items (matching pattern)
@@ -16,6 +17,7 @@ selects nothing fails the check; nothing passes vacuously.
                                                    every value equals it (collect: the
                                                    list of values equals it, any order)
     in: {path, values | expected: KEY}             every value is one of them
+    compare: {path, min?, max?, which: all}        numbers within bounds (all, any, last)
     order: [MOMENT, MOMENT, ...]                   these moments happened in this order
     within: {from: MOMENT | [MOMENT...], to: MOMENT, max: 5m}
                                                    time from the first resolvable ``from``
@@ -60,7 +62,20 @@ class Subject:
 
     def __post_init__(self) -> None:
         self.doc: dict[str, Any] = self.transcript.model_dump(mode="json")
+        for step in self.doc["steps"]:
+            for call in step["tool_calls"]:
+                call["result"] = _decoded(call["result"])
         self.timeline = Timeline(self.transcript)
+
+
+def _decoded(result: Any) -> Any:
+    """A tool result that is JSON text, as JSON, so paths reach into it; else as is."""
+    if isinstance(result, str) and result.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(result)
+        except ValueError:
+            return result
+    return result
 
 
 @dataclass(frozen=True)
@@ -354,6 +369,40 @@ class In(_Expecting):
         return Outcome(True, f"{self.path} in {allowed!r}", tuple(where))
 
 
+class Compare(_Spec):
+    """The numbers at ``path`` lie within ``min``/``max`` (all of them, any, or the last)."""
+
+    path: JSONPath
+    min: float | None = None
+    max: float | None = None
+    which: Literal["all", "any", "last"] = "all"
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Compare:
+        if self.min is None and self.max is None:
+            raise ValueError("give `min`, `max` or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}: nothing could pass")
+        return self
+
+    def _holds(self, value: float) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+    def run(self, subject: Subject) -> Outcome:
+        values, where = _select(subject, self.path)
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if not numbers:
+            return Outcome(False, f"no number at {self.path}")
+        picked = numbers[-1:] if self.which == "last" else numbers
+        held = [v for v in picked if self._holds(v)]
+        ok = bool(held) if self.which == "any" else len(held) == len(picked)
+        bounds = " and ".join(
+            f"{op} {b:g}" for op, b in ((">=", self.min), ("<=", self.max)) if b is not None
+        )
+        shown = ", ".join(f"{v:g}" for v in picked)
+        return Outcome(ok, f"{self.path} ({self.which}) = {shown}; need {bounds}", tuple(where))
+
+
 def _moment(value: Any) -> Any:
     check_selector(value)
     return value
@@ -581,6 +630,7 @@ CHECKS: dict[str, type[_Spec]] = {
     "not_matches": NotMatches,
     "equals": Equals,
     "in": In,
+    "compare": Compare,
     "order": Order,
     "within": Within,
     "tool_called": ToolCalled,
