@@ -53,7 +53,10 @@ class Base:
     triage: list[Call]
     failing: str
     cause: str
-    verify: tuple[str, str, str]  # service, change time, mitigation time (see examples.verify)
+    verify: tuple[str, str, str, str]  # service, change, mitigated, until (examples.verify)
+    # The timeline's key events (HH:MM as the bundle records them); {severity} is filled in.
+    events: dict[str, str]
+    mitigated: dict[str, str]  # proposed, applied, recovery observed (when a mitigation is made)
 
 
 CHECKOUT = Base(
@@ -75,7 +78,18 @@ CHECKOUT = Base(
     ],
     "checkout",
     "checkout v2.14.0 payment retry policy",
-    ("checkout", "2026-11-20T09:58:00Z", "2026-11-20T10:12:00Z"),
+    ("checkout", "2026-11-20T09:58:00Z", "2026-11-20T10:32:00Z", "2026-11-20T10:50:00Z"),
+    {
+        "09:58": "checkout v2.14.0 deployed",
+        "10:03": "incident detected; on call paged",
+        "10:06": "{severity} declared; dana (on call) is IC",
+        "10:10": "checkout v2.14.0 identified as the trigger",
+    },
+    {
+        "10:12": "rollback to v2.13.2 proposed and approved",
+        "10:32": "rollback to v2.13.2 complete",
+        "10:40": "recovered: checkout error rate back at the 0.5% baseline",
+    },
 )
 SEARCH = Base(
     "search",
@@ -96,7 +110,17 @@ SEARCH = Base(
     ],
     "search worker pool",
     "capacity: traffic above the autoscaler ceiling",
-    ("search", "2026-11-21T18:00:00Z", "2026-11-21T18:20:00Z"),
+    ("search", "2026-11-21T18:00:00Z", "2026-11-21T18:26:00Z", "2026-11-21T18:48:00Z"),
+    {
+        "18:08": "incident detected; on call paged",
+        "18:12": "{severity} declared; dana (on call) is IC",
+        "18:15": "traffic above the autoscaler ceiling identified; no change in a day",
+    },
+    {
+        "18:20": "scale-up to 16 replicas proposed and approved",
+        "18:26": "search scaled to 16 replicas",
+        "18:36": "recovered: search error rate back at the 0.2-0.4% baseline",
+    },
 )
 CART = Base(
     None,
@@ -111,7 +135,19 @@ CART = Base(
     ],
     "cart (bundle pricing)",
     "cart_bundle_pricing flag turned on at 13:02",
-    ("cart", "2026-11-22T13:02:00Z", "2026-11-22T13:20:00Z"),
+    ("cart", "2026-11-22T13:02:00Z", "2026-11-22T13:22:00Z", "2026-11-22T13:40:00Z"),
+    {
+        "12:55": "cart v5.1.0 deployed",
+        "13:02": "cart_bundle_pricing turned on",
+        "13:09": "incident detected; on call paged",
+        "13:12": "{severity} declared; dana (on call) is IC",
+        "13:15": "cart_bundle_pricing identified as the trigger",
+    },
+    {
+        "13:20": "turning cart_bundle_pricing off proposed and approved",
+        "13:22": "cart_bundle_pricing turned off",
+        "13:25": "recovered: cart and checkout error rates back at baseline",
+    },
 )
 
 ROLLBACK: tuple[Call, str, dict[str, str]] = (
@@ -192,6 +228,18 @@ class Scenario:
     asks: dict[str, Ask] = field(default_factory=dict)  # step -> question asked first
     answers: dict[str, str] = field(default_factory=dict)  # trigger fragment -> answer
     inputs: dict[str, str] = field(default_factory=dict)
+    # The mitigate step's error-rate checks (examples.verify args); the last one checks the
+    # mitigation the scenario ends with. Default: the base's.
+    verify: list[tuple[str, str, str, str]] = field(default_factory=list)
+    timeline: dict[str, str] = field(default_factory=dict)  # replaces the base's, when given
+
+    def key_events(self) -> dict[str, str]:
+        """The run's timeline: this incident's key events at their own times."""
+        if self.timeline:
+            return self.timeline
+        after = self.base.mitigated if self.mitigation else {}
+        events = {**self.base.events, **after}
+        return {t: e.format(severity=self.severity) for t, e in events.items()}
 
 
 def _sev_step(b: ModuleType, skill: Any, sc: Scenario) -> dict[str, Any]:
@@ -213,7 +261,7 @@ def _steps(b: ModuleType, skill: Any, sc: Scenario) -> dict[str, list[dict[str, 
         decisions=[b._decision(skill, f, "see evidence") for f in sc.decisions.get("triage", [])],
     )
     calls: list[Call] = [sc.mitigation[0]] if sc.mitigation else []
-    calls.append(b.verify(*sc.base.verify))
+    calls += [b.verify(*v) for v in sc.verify or [sc.base.verify]]
     status = f"{sc.severity}: {sc.description}. IC: {IC}."
     calls.append(("post_status_update", {"message": status}))
     mitigation = (
@@ -224,7 +272,7 @@ def _steps(b: ModuleType, skill: Any, sc: Scenario) -> dict[str, list[dict[str, 
     mitigate = b._step(
         "mitigation proposed, error rates checked and stakeholders told",
         calls,
-        fields={"mitigation": mitigation, "timeline": {"10:03": "paged", "10:06": "IC assigned"}},
+        fields={"mitigation": mitigation, "timeline": sc.key_events()},
         decisions=[b._decision(skill, f, "see evidence") for f in sc.decisions.get("mitigate", [])],
     )
     steps = {
@@ -341,6 +389,19 @@ SCENARIOS_SPEC: dict[str, Scenario] = {
         ["Load-test search at twice the campaign peak before each campaign"],
         root_cause="The system allowed one region to carry the campaign load alone.",
         inputs={"detected_at": "2026-11-21T18:08:00Z"},
+        # The 18:20 scale-up changed nothing; the 18:32 redirect brought the error rate down.
+        verify=[
+            ("search", "2026-11-21T18:00:00Z", "2026-11-21T18:20:00Z", "2026-11-21T18:30:00Z"),
+            ("search", "2026-11-21T18:20:00Z", "2026-11-21T18:32:00Z", "2026-11-21T18:48:00Z"),
+        ],
+        timeline={
+            "18:08": "incident detected; on call paged",
+            "18:12": "SEV2 declared; dana (on call) is IC",
+            "18:20": "search scaled to 16 replicas",
+            "18:30": "timeouts still at 20% after the scale-up; escalated to SEV1",
+            "18:32": "traffic redirected from eu-west to eu-central (approved)",
+            "18:36": "recovered: search error rate back at baseline",
+        },
     ),
     "several-root-cause-hypotheses": Scenario(
         "cart errors: pricing flag, cache TTL or the v5.1.0 deploy",
@@ -376,6 +437,14 @@ SCENARIOS_SPEC: dict[str, Scenario] = {
         asks={"mitigate": UNKNOWN_ASK},
         answers={"root cause is still unknown": "Close with a follow-up ticket (48-hour deadline)"},
         inputs={"detected_at": "2026-11-21T18:08:00Z"},
+        # No mitigation: the check splits where the timeouts stopped on their own.
+        verify=[("search", "2026-11-21T18:00:00Z", "2026-11-21T18:30:00Z", "2026-11-21T18:48:00Z")],
+        timeline={
+            "18:08": "incident detected; on call paged",
+            "18:12": "SEV3 declared; dana (on call) is IC",
+            "18:30": "recovered without any action: search error rate back at baseline",
+            "18:35": "resolved with cause unknown; follow-up investigation ticket opened",
+        },
     ),
     "systemic-weakness-tech-debt": Scenario(
         "search saturation again: third time this quarter",
@@ -421,6 +490,12 @@ SCENARIOS_SPEC: dict[str, Scenario] = {
         ["Add a visual regression check for the checkout page"],
         root_cause="The system allowed a CSS change without a visual regression check.",
         inputs={"detected_at": "2026-11-20T10:03:00Z"},
+        timeline={
+            "10:03": "customer reported the misaligned pay button",
+            "10:06": "SEV4 declared; dana (on call) is IC",
+            "10:12": "no mitigation needed; CSS fix scheduled for the normal release",
+            "10:40": "resolved: checkout error rate back at the 0.5% baseline",
+        },
     ),
 }
 

@@ -96,9 +96,13 @@ def _postmortem(title: str, body: str, refs: list[str]) -> str:
     return f"## Incident Postmortem — {title}\n{body.strip()}\n\n### Evidence\n{links}\n"
 
 
-def verify(service: str, since: str, mitigated_at: str) -> Call:
-    """The mitigate step's check: ``service``'s error rate since the change, split at mitigation."""
-    args = {"service": service, "metric": "error_rate", "since": since}
+def verify(service: str, since: str, mitigated_at: str, until: str) -> Call:
+    """The mitigate step's check: ``service``'s error rate since the change, split at mitigation.
+
+    ``until`` reaches past the mitigation into the rows the bundle recorded afterwards, so
+    ``stats.change.ratio`` (mean after / mean before) shows whether the error rate recovered.
+    """
+    args = {"service": service, "metric": "error_rate", "since": since, "until": until}
     return "query_metric", {**args, "changed_since": mitigated_at, "limit": 3}
 
 
@@ -208,7 +212,9 @@ def checkout_deploy_spike(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]
         "Checkout payments failing in eu-west since 10:00 UTC; rollback of v2.14.0 proposed. "
         "IC: dana (on call). Next update in 30 min."
     )
-    check = verify("checkout", "2026-11-20T09:58:00Z", "2026-11-20T10:12:00Z")
+    check = verify(
+        "checkout", "2026-11-20T09:58:00Z", "2026-11-20T10:32:00Z", "2026-11-20T10:50:00Z"
+    )
     steps = {
         "severity-classification": [
             _ask(
@@ -275,7 +281,9 @@ def checkout_deploy_spike(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]
                         "10:00": "first PaymentRetryError",
                         "10:03": "CheckoutErrorRateHigh fired; dana paged",
                         "10:06": "SEV2 declared, dana is IC",
-                        "10:12": "rollback to v2.13.2 proposed",
+                        "10:12": "rollback to v2.13.2 proposed and approved",
+                        "10:32": "rollback to v2.13.2 complete",
+                        "10:40": "recovered: checkout error rate back at the 0.5% baseline",
                     },
                 },
             )
@@ -291,7 +299,9 @@ def checkout_deploy_spike(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]
 - 10:03 — Incident detected (CheckoutErrorRateHigh)
 - 10:06 — IC assigned (dana)
 - 10:10 — Root cause identified: the new retry policy returned a nil backoff
-- 10:12 — Mitigation applied: rollback to v2.13.2 approved
+- 10:12 — Mitigation approved: rollback to v2.13.2
+- 10:32 — Mitigation applied: rollback complete
+- 10:40 — Recovered: error rate back at the 0.5% baseline
 
 ### Root Cause
 The system allowed a payment retry policy change to ship without a canary on real provider traffic.
@@ -327,7 +337,7 @@ def api_capacity_saturation(skill: Skill) -> tuple[dict[str, Any], dict[str, str
         "Search is timing out for ~20% of users (all regions); scaling up proposed. "
         "IC: lee (on call). Next update in 30 min."
     )
-    check = verify("search", "2026-11-21T18:00:00Z", "2026-11-21T18:20:00Z")
+    check = verify("search", "2026-11-21T18:00:00Z", "2026-11-21T18:26:00Z", "2026-11-21T18:48:00Z")
     steps = {
         "severity-classification": [
             _step(
@@ -394,7 +404,9 @@ def api_capacity_saturation(skill: Skill) -> tuple[dict[str, Any], dict[str, str
                         "18:05": "first timeouts",
                         "18:08": "SearchSaturationHigh fired",
                         "18:12": "SLO alert; lee is IC",
-                        "18:20": "scale-up to 16 replicas proposed",
+                        "18:20": "scale-up to 16 replicas proposed and approved",
+                        "18:26": "search scaled to 16 replicas",
+                        "18:36": "recovered: search error rate back at the 0.2-0.4% baseline",
                     },
                 },
                 decisions=[
@@ -404,7 +416,7 @@ def api_capacity_saturation(skill: Skill) -> tuple[dict[str, Any], dict[str, str
         ],
     }
     body = """**Date:** 2026-11-21
-**Duration:** 0h 50m
+**Duration:** 0h 31m
 **Severity:** SEV2
 **Impact:** about 20% of search requests timed out in all regions
 
@@ -412,7 +424,9 @@ def api_capacity_saturation(skill: Skill) -> tuple[dict[str, Any], dict[str, str
 - 18:05 — Incident detected (first timeouts)
 - 18:12 — IC assigned (lee)
 - 18:15 — Root cause identified: traffic above the autoscaler's replica ceiling
-- 18:20 — Mitigation applied: scale-up approved
+- 18:20 — Mitigation approved: scale-up to 16 replicas
+- 18:26 — Mitigation applied: 16 replicas serving
+- 18:36 — Recovered: error rate back at baseline
 
 ### Root Cause
 The system allowed the autoscaler ceiling (8 replicas) to stay below campaign traffic.
@@ -446,7 +460,7 @@ def cart_multi_service(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]:
         "Cart and checkout errors since 13:04 UTC; turning off bundle pricing is proposed. "
         "IC: sam (on call). Next update in 30 min."
     )
-    check = verify("cart", "2026-11-22T13:02:00Z", "2026-11-22T13:20:00Z")
+    check = verify("cart", "2026-11-22T13:02:00Z", "2026-11-22T13:22:00Z", "2026-11-22T13:40:00Z")
     steps = {
         "severity-classification": [
             _step(
@@ -519,7 +533,9 @@ def cart_multi_service(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]:
                         "13:02": "cart_bundle_pricing turned on",
                         "13:04": "first BundlePriceError",
                         "13:09": "paged; sam is IC",
-                        "13:20": "flag off proposed instead of a rollback",
+                        "13:20": "flag off (not a rollback) proposed and approved",
+                        "13:22": "cart_bundle_pricing turned off",
+                        "13:25": "recovered: cart and checkout error rates back at baseline",
                     },
                 },
                 decisions=[
@@ -533,7 +549,7 @@ def cart_multi_service(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]:
         ],
     }
     body = """**Date:** 2026-11-22
-**Duration:** 0h 35m
+**Duration:** 0h 21m
 **Severity:** SEV2
 **Impact:** cart pricing and part of checkout failed for bundle orders
 
@@ -541,7 +557,9 @@ def cart_multi_service(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]:
 - 13:04 — Incident detected (BundlePriceError)
 - 13:09 — IC assigned (sam)
 - 13:15 — Root cause identified: the bundle pricing flag
-- 13:20 — Mitigation applied: flag off approved; no rollback, the security fix stays
+- 13:20 — Mitigation approved: flag off; no rollback, the security fix stays
+- 13:22 — Mitigation applied: cart_bundle_pricing off
+- 13:25 — Recovered: cart and checkout error rates back at baseline
 
 ### Root Cause
 The system allowed a pricing feature to be switched on for all users at once,
