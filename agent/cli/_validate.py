@@ -22,6 +22,7 @@ from agent.errors import (
     SkillResolutionError,
     UserError,
 )
+from agent.evals.scoring import ScorerConfigError, default_scorers
 from agent.skill.library import SKILL_FILE, Library, discover_files, load_skill
 from agent.skill.lint import POLICY_RULE, lint, lint_policy
 from agent.skill.model import Diagnostic, Skill
@@ -30,6 +31,7 @@ from agent.skill.policy import POLICY_FILENAME
 # Rule names for problems found outside the model's own diagnostics.
 _PARSE_RULE = "parse"
 _RESOLUTION_RULE = "resolution"
+SCORERS_RULE = "scorers"
 
 
 @dataclass
@@ -39,9 +41,8 @@ class FileReport:
     path: Path
     name: str | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    policy: Path | None = None
-    """The skill's ``policy.yaml``, whose own diagnostics carry its line numbers."""
-    policy_diagnostics: list[Diagnostic] = field(default_factory=list)
+    beside: list[tuple[Path, Diagnostic]] = field(default_factory=list)
+    """Problems in files beside the skill (``policy.yaml``, ``scorers.yaml``), their lines."""
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -52,18 +53,16 @@ class FileReport:
         return [d for d in self._all() if d.severity == "warning"]
 
     def _all(self) -> list[Diagnostic]:
-        return self.diagnostics + self.policy_diagnostics
+        return self.diagnostics + [d for _, d in self.beside]
 
     def located(self) -> list[tuple[Path, Diagnostic]]:
         """Every diagnostic with the file its line number belongs to."""
-        skill = [(self.path, d) for d in self.diagnostics]
-        policy = [(self.policy, d) for d in self.policy_diagnostics if self.policy]
-        return skill + policy
+        return [(self.path, d) for d in self.diagnostics] + self.beside
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` record: {path, name, ok, errors, warnings}.
 
-        A policy.yaml problem also says ``file``: its line is that file's.
+        A problem in a file beside the skill also says ``file``: its line is that file's.
         """
 
         def items(severity: str) -> list[dict[str, Any]]:
@@ -159,6 +158,7 @@ def validate_file(path: Path, library: Library) -> FileReport:
             )
     report.diagnostics.sort(key=lambda d: d.line)
     _check_policy(report, skill)
+    _check_scorers(report, skill)
     return report
 
 
@@ -167,17 +167,26 @@ def _check_policy(report: FileReport, skill: Skill) -> None:
     policy = report.path.parent / POLICY_FILENAME
     if not policy.is_file():
         return
-    report.policy = policy
     try:
         text = policy.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        report.policy_diagnostics.append(
-            Diagnostic(
-                severity="error", line=1, message=f"cannot read policy: {exc}", rule=POLICY_RULE
-            )
+        problem = Diagnostic(
+            severity="error", line=1, message=f"cannot read policy: {exc}", rule=POLICY_RULE
         )
+        report.beside.append((policy, problem))
         return
-    report.policy_diagnostics.extend(lint_policy(text, skill, path=str(policy)))
+    report.beside.extend((policy, d) for d in lint_policy(text, skill, path=str(policy)))
+
+
+def _check_scorers(report: FileReport, skill: Skill) -> None:
+    """Check the eval ``scorers.yaml`` beside the skill, if it has one, against its criteria."""
+    try:
+        default_scorers(skill.model_copy(update={"path": str(report.path)}))
+    except ScorerConfigError as exc:
+        problem = Diagnostic(
+            severity="error", line=exc.where.line or 1, message=exc.reason, rule=SCORERS_RULE
+        )
+        report.beside.append((Path(exc.where.file), problem))
 
 
 def _resolution_diagnostic(exc: SkillResolutionError, path: Path) -> Diagnostic:

@@ -42,12 +42,28 @@ KINDS = (*CHECKS, "judge")
 NO_SCORER = "no scorer for this criterion (add one to the suite's `scorers:` or scorers.yaml)"
 
 
+@dataclass(frozen=True)
+class Where:
+    """A place in a scorer file, shown as ``file:line``."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
 class ScorerConfigError(UserError):
     """A scorer mapping is malformed; the message names the file, line and criterion."""
 
+    def __init__(self, where: Where, message: str) -> None:
+        self.where = where
+        self.reason = message
+        super().__init__(f"{where}: {message}")
 
-Locate = Callable[[Sequence[Any]], str]
-"""``file:line`` of the YAML node at a key path, for error messages."""
+
+Locate = Callable[[Sequence[Any]], Where]
+"""Where the YAML node at a key path is, for error messages."""
 
 
 @dataclass(frozen=True)
@@ -107,8 +123,9 @@ async def _run(part: Part, subject: Subject, criterion: Criterion, ctx: ScoreCon
 def _part(item: Any, loc: list[Any], locate: Locate, criterion: str) -> Part:
     if not (isinstance(item, dict) and len(item) == 1 and next(iter(item)) in KINDS):
         raise ScorerConfigError(
-            f"{locate(loc)}: {criterion}: each check is a one-key mapping with one of "
-            f"{', '.join(KINDS)}" + (" (or `default` in a suite)" if loc[0] == "scorers" else "")
+            locate(loc),
+            f"{criterion}: each check is a one-key mapping with one of "
+            f"{', '.join(KINDS)}" + (" (or `default` in a suite)" if loc[0] == "scorers" else ""),
         )
     ((kind, value),) = item.items()
     try:
@@ -120,7 +137,7 @@ def _part(item: Any, loc: list[Any], locate: Locate, criterion: str) -> Part:
         detail = f"{where}: {message}" if where else message
         # The line of the offending field itself when the file has it (else the check's).
         at = locate([*loc, kind, *first["loc"]])
-        raise ScorerConfigError(f"{at}: {criterion}: {kind}: {detail}") from None
+        raise ScorerConfigError(at, f"{criterion}: {kind}: {detail}") from None
     return Part(kind, spec)
 
 
@@ -140,21 +157,22 @@ def parse_scorers(
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise ScorerConfigError(f"{locate(prefix)}: scorers must map criterion ids to checks")
+        raise ScorerConfigError(locate(prefix), "scorers must map criterion ids to checks")
     known = {c.id for c in skill.success_criteria}
     parsed: dict[str, tuple[Part, ...]] = {}
     for key, items in raw.items():
         loc = [*prefix, key]
         if key not in known:
             raise ScorerConfigError(
-                f"{locate(loc)}: unknown criterion {key!r}; {skill.name}'s criteria are "
-                f"{', '.join(c.id for c in skill.success_criteria)}"
+                locate(loc),
+                f"unknown criterion {key!r}; {skill.name}'s criteria are "
+                f"{', '.join(c.id for c in skill.success_criteria)}",
             )
         parts: list[Part] = []
         for i, item in enumerate(items if isinstance(items, list) else [items]):
             if item == "default" and defaults is not None:
                 if not defaults.get(key):
-                    raise ScorerConfigError(f"{locate([*loc, i])}: {key}: the skill has no default")
+                    raise ScorerConfigError(locate([*loc, i]), f"{key}: the skill has no default")
                 parts.extend(defaults[key])
             else:
                 parts.append(_part(item, [*loc, i], locate, key))
@@ -163,15 +181,14 @@ def parse_scorers(
 
 
 def yaml_locator(file: Path, text: str) -> Locate:
-    """``file:line`` for key paths into ``text`` (the line of the deepest node found)."""
+    """Places for key paths into ``text`` (the line of the deepest node found)."""
     try:
         root = yaml.compose(text)
     except yaml.YAMLError:
         root = None
 
-    def locate(loc: Sequence[Any]) -> str:
-        line = line_of(root, loc)
-        return f"{file}:{line}" if line else str(file)
+    def locate(loc: Sequence[Any]) -> Where:
+        return Where(str(file), line_of(root, loc))
 
     return locate
 
@@ -187,9 +204,11 @@ def default_scorers(skill: Skill) -> dict[str, tuple[Part, ...]]:
         text = file.read_text(encoding="utf-8")
         raw = yaml.safe_load(text)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScorerConfigError(f"{file}: cannot read ({exc})") from None
+        raise ScorerConfigError(Where(str(file)), f"cannot read ({exc})") from None
     except yaml.YAMLError as exc:
-        raise ScorerConfigError(f"{file}: not valid YAML ({' '.join(str(exc).split())})") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = Where(str(file), mark.line + 1 if mark is not None else None)
+        raise ScorerConfigError(where, f"not valid YAML ({' '.join(str(exc).split())})") from None
     return parse_scorers(raw, skill, yaml_locator(file, text))
 
 
@@ -201,7 +220,7 @@ def scorer_plan(
     overrides = parse_scorers(
         suite_scorers,
         skill,
-        locate or (lambda loc: "scorers"),
+        locate or (lambda loc: Where("scorers")),
         prefix=("scorers",),
         defaults=defaults,
     )

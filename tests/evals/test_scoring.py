@@ -147,11 +147,11 @@ async def test_a_criterion_without_scorer_is_errored(bare_skill: Skill) -> None:
         assert (result.passed, result.score, result.error) == (False, 0.0, NO_SCORER)
 
 
-def test_a_broken_scorers_yaml_names_the_file(bare_skill: Skill) -> None:
+def test_a_broken_scorers_yaml_names_the_file_and_line(bare_skill: Skill) -> None:
     assert bare_skill.path is not None
     file = Path(bare_skill.path).parent / SCORERS_FILE
     file.write_text(f"{SEVERITY}: [present: $.outputs.severity\n", encoding="utf-8")
-    with pytest.raises(ScorerConfigError, match=rf"^{re.escape(str(file))}: not valid YAML"):
+    with pytest.raises(ScorerConfigError, match=rf"^{re.escape(str(file))}:2: not valid YAML"):
         default_scorers(bare_skill)
 
 
