@@ -20,6 +20,7 @@ from langchain_core.tools import BaseTool, tool
 
 from agent.channels import StatusLog, open_channel
 from agent.plugins import ToolContext
+from agent.runtime.audit import redact
 
 DESTRUCTIVE = ("rollback-deploy", "scale-up", "feature-flag-off", "redirect-traffic")
 """Action types that need a human approval (see the skill's policy.yaml)."""
@@ -35,14 +36,18 @@ def _ledger(ctx: ToolContext, record: dict[str, Any]) -> None:
 
 
 def _propose(ctx: ToolContext, kind: str, target: str, description: str) -> str:
-    action = {"type": kind, "description": description, "target": target}
+    action = {"type": kind, "description": redact(description), "target": target}
     record = {"action": action, "status": "proposed", "needs_approval": kind in DESTRUCTIVE}
     _ledger(ctx, record)
     return json.dumps({**record, "note": NOTE}, ensure_ascii=False)
 
 
 async def _send(ctx: ToolContext, message: str, action: dict[str, Any]) -> str:
-    """Send ``message`` to ``ctx``'s channel; record it as ``action``, targeting the channel."""
+    """Send ``message`` to ``ctx``'s channel; record it as ``action``, targeting the channel.
+
+    The text is the model's: a secret in it is masked before it leaves the run.
+    """
+    message = redact(message)
     channel = open_channel(
         ctx.data_dir,
         ctx.thread_id,
@@ -51,7 +56,7 @@ async def _send(ctx: ToolContext, message: str, action: dict[str, Any]) -> str:
     )
     delivery = await channel.send(message)
     record = {
-        "action": {**action, "target": delivery.channel},
+        "action": {**action, "description": message, "target": delivery.channel},
         "status": "sent" if delivery.delivered else "queued",
         "delivered": delivery.delivered,
         "error": delivery.error,
@@ -94,7 +99,7 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
     @tool
     async def post_status_update(message: str) -> str:
         """Send a status update to stakeholders on the incident channel."""
-        return await _send(ctx, message, {"type": "status-update", "description": message})
+        return await _send(ctx, message, {"type": "status-update"})
 
     @tool
     def track_action_item(title: str, owner: str = "", kind: str = "preventive") -> str:
@@ -102,6 +107,7 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
 
         ``kind`` is e.g. ``preventive`` or ``tech-debt``. Filing changes no infrastructure.
         """
+        title, owner = redact(title), redact(owner)
         action = {"type": "backlog-item", "description": title, "target": "backlog"}
         record = {"action": action, "owner": owner, "kind": kind, "status": "tracked"}
         _ledger(ctx, record)
@@ -119,7 +125,7 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
         responders.
         """
         message = f"Postmortem shared with {audience}: {title}"
-        return await _send(ctx, message, {"type": "postmortem-share", "description": message})
+        return await _send(ctx, message, {"type": "postmortem-share"})
 
     return [
         propose_rollback,

@@ -131,6 +131,10 @@ def run_eval(args: argparse.Namespace) -> int:
 async def _run(
     suite: Suite, settings: EvalSettings, repeats: int, concurrency: int, total: int
 ) -> list[RunRecord]:
-    return await run_suite(
-        suite, settings, repeats=repeats, concurrency=concurrency, on_done=_progress(total)
-    )
+    try:
+        return await run_suite(
+            suite, settings, repeats=repeats, concurrency=concurrency, on_done=_progress(total)
+        )
+    finally:
+        if settings.judge is not None:
+            await settings.judge.aclose()

@@ -263,6 +263,7 @@ def _pct(value: float) -> str:
 def summary_markdown(report: Report) -> str:
     """A short Markdown page: verdict, per-scenario reliability, per-criterion pass rates."""
     k = report.repeats
+    at = [1, k] if k > 1 else [1]  # pass@1 and pass@k, once when they coincide
     lines = [
         f"# Eval `{report.suite}`: {'PASS' if report.ok else 'FAIL'}",
         "",
@@ -271,8 +272,9 @@ def summary_markdown(report: Report) -> str:
         f"({_pct(report.pass_rate)}), pass@{k} {_pct(report.pass_at_k[k])}, "
         f"pass^{k} {_pct(report.pass_hat_k[k])}.",
         "",
-        f"| Scenario | Runs passed | pass@1 | pass@{k} | pass^{k} | Failing criteria |",
-        "|---|---|---|---|---|---|",
+        f"| Scenario | Runs passed | {' | '.join(f'pass@{i}' for i in at)} | pass^{k} "
+        "| Failing criteria |",
+        "|---|---|" + "---|" * len(at) + "---|---|",
     ]
     for s in report.scenarios:
         failing = sorted(
@@ -284,9 +286,10 @@ def summary_markdown(report: Report) -> str:
                 if not res.passed
             }
         )
+        rates = " | ".join(_pct(s.pass_at_k[i]) for i in at)
         lines.append(
-            f"| {s.name} | {s.passed}/{s.runs} | {_pct(s.pass_at_k[1])} | "
-            f"{_pct(s.pass_at_k[k])} | {_pct(s.pass_hat_k[k])} | {', '.join(failing) or '-'} |"
+            f"| {s.name} | {s.passed}/{s.runs} | {rates} | "
+            f"{_pct(s.pass_hat_k[k])} | {', '.join(failing) or '-'} |"
         )
     lines += ["", "| Criterion | Pass rate | Errored |", "|---|---|---|"]
     lines += [f"| {c.key} | {_pct(c.pass_rate)} | {c.errored} |" for c in report.criteria]

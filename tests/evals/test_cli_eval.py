@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import xmlschema
+import yaml
 
 from agent.cli import main
 
@@ -154,3 +155,49 @@ def test_offline_without_a_script_is_a_usage_error(
     code, _, err = _eval(capsys, str(folder))
     assert code == 2
     assert "no script.yaml; pass --model" in err
+
+
+BLAMELESS = "blameless-postmortem-document-created-within-48"
+WITH_JUDGE = {
+    **REPLAY,
+    BLAMELESS: ["default", {"judge": {"section": "$.outputs.postmortem"}}],
+}
+
+
+def _judge_script(tmp_path: Path, passed: bool) -> str:
+    reply = {"reasoning": "The postmortem names systems, not people.", "passed": passed}
+    script = {f"eval-judge:{BLAMELESS}": [{"output": {**reply, "score": 0.9 if passed else 0.1}}]}
+    path = tmp_path / "judge.yaml"
+    path.write_text(yaml.safe_dump(script), encoding="utf-8")
+    return f"scripted:{path}"
+
+
+def _blameless(report_dir: Path) -> dict[str, object]:
+    report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+    [run] = report["runs"]
+    [result] = [r for r in run["results"] if r["key"] == BLAMELESS]
+    return dict(result)
+
+
+@pytest.mark.parametrize("passed", [True, False])
+def test_the_judge_model_decides_a_judged_criterion(
+    capsys: pytest.CaptureFixture[str], make_suite: MakeSuite, tmp_path: Path, passed: bool
+) -> None:
+    folder = make_suite(scorers=WITH_JUDGE, thresholds={"pass_rate": 1})
+    judge = _judge_script(tmp_path, passed)
+    code, _, _ = _eval(capsys, str(folder), "--judge-model", judge, "--report-dir", str(tmp_path))
+    result = _blameless(tmp_path)
+    assert code == (0 if passed else 1)
+    assert result["passed"] is passed
+    assert "judge: The postmortem names systems, not people." in str(result["comment"])
+
+
+def test_a_judged_criterion_without_a_judge_model_is_errored(
+    capsys: pytest.CaptureFixture[str], make_suite: MakeSuite, tmp_path: Path
+) -> None:
+    folder = make_suite(scorers=WITH_JUDGE)
+    code, _, _ = _eval(capsys, str(folder), "--report-dir", str(tmp_path))
+    result = _blameless(tmp_path)
+    assert code == 1
+    assert result["passed"] is False
+    assert "no judge model configured" in str(result["error"])

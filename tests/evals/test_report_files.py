@@ -134,6 +134,13 @@ def test_the_junit_schema_rejects_a_case_without_a_name() -> None:
     assert not xmlschema.XMLSchema(JUNIT_XSD).is_valid(bad)
 
 
+def test_summary_shows_pass_at_1_once_with_one_run_per_scenario() -> None:
+    first_runs = [r for r in RUNS if r.repeat == 1]
+    report = build_report(_suite(), "s", "scripted", 1, first_runs)
+    header = next(line for line in summary_markdown(report).splitlines() if "Scenario" in line)
+    assert header == "| Scenario | Runs passed | pass@1 | pass^1 | Failing criteria |"
+
+
 def test_summary_markdown(snapshot: SnapshotAssertion) -> None:
     assert summary_markdown(_report(pass_rate=0.5)) == snapshot
 

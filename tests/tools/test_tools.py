@@ -128,6 +128,28 @@ async def test_status_updates_go_to_the_file_channel_by_default(
     assert (entry["text"], entry["channel"]) == ("investigating", "file")
 
 
+KEY = "sk-" + "a1B2c3D4e5F6g7H8i9J0"  # the shape of an API key, built so no scanner trips
+
+
+@pytest.mark.parametrize(
+    ("tool", "args"),
+    [
+        ("post_status_update", {"message": f"rotated {KEY}"}),
+        ("share_postmortem", {"title": f"leaked {KEY}"}),
+        ("track_action_item", {"title": f"rotate {KEY}", "owner": f"password={KEY}"}),
+        ("propose_rollback", {"service": "checkout", "to_version": "v1", "reason": KEY}),
+    ],
+)
+async def test_a_secret_in_model_text_never_leaves_the_run(
+    seed: SkillSet, context: ToolContext, tool: str, args: dict[str, Any]
+) -> None:
+    answer = await _call(seed, context, tool, args)
+    written = "".join(p.read_text(encoding="utf-8") for p in context.data_dir.rglob("*.json*"))
+    assert KEY not in json.dumps(answer)
+    assert KEY not in written
+    assert "[redacted]" in json.dumps(answer)
+
+
 async def test_an_action_item_is_tracked_in_the_backlog_without_approval(
     seed: SkillSet, context: ToolContext
 ) -> None:
