@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         parents=[skills_options()],
         help="score transcripts against a skill's success criteria",
     )
-    parser.add_argument("transcripts", nargs="+", type=Path, metavar="TRANSCRIPT")
+    parser.add_argument(
+        "transcripts", nargs="+", type=Path, metavar="TRANSCRIPT", help="a transcript file, or -"
+    )
     parser.add_argument("--skill", required=True, help="skill name or SKILL.md path")
     parser.add_argument(
         "--suite", type=Path, metavar="SUITE", help="use this suite's scorers over the skill's"
@@ -62,9 +65,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def read_transcript(path: Path) -> Transcript:
-    """A transcript file, or one error naming the file and the first bad key."""
+    """A transcript file (``-``: standard input), or one error naming it and the first bad key."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: cannot read ({exc})") from None
     try:

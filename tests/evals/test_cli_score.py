@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -116,3 +117,12 @@ def test_an_unknown_scenario_is_a_usage_error_listing_the_suites(
     code, _, err = _score(capsys, *args)
     assert code == 2
     assert "no scenario 'x'; it has ambiguous-sev2-sev3" in err
+
+
+def test_a_transcript_can_come_from_standard_input(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(Path(GOOD).read_text(encoding="utf-8")))
+    code, out, _ = _score(capsys, "-", "--skill", "incident-response")
+    assert code == 0
+    assert "-: 9/9 criteria passed" in out
