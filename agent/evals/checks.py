@@ -654,3 +654,6 @@ def run_check(check: _Spec, subject: Subject) -> Outcome:
         return check.run(subject)
     except CheckError as exc:
         return Outcome(False, str(exc), error=str(exc))
+    except Exception as exc:  # a transcript shape no check foresaw: this check errors, not all
+        message = f"check crashed on this transcript: {type(exc).__name__}: {exc}"
+        return Outcome(False, message, error=message)

@@ -685,3 +685,15 @@ def test_an_unknown_option_is_rejected() -> None:
 def test_cites_evidence_rejects_a_zero_share() -> None:
     with pytest.raises(ValidationError):
         build_check("cites_evidence", {"path": "$.outputs.x", "min_share": 0})
+
+
+def test_a_check_that_crashes_errors_only_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    check = build_check("present", "$.outputs.summary")
+
+    def boom(self: object, subject: Subject) -> Outcome:
+        raise KeyError("steps")
+
+    monkeypatch.setattr(type(check), "run", boom)
+    outcome = run_check(check, Subject(transcript()))
+    assert not outcome.passed
+    assert outcome.error == "check crashed on this transcript: KeyError: 'steps'"
