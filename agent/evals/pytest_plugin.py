@@ -65,11 +65,12 @@ class SuiteGate:
         self._report: Report | None = None
 
     def cases(self) -> list[ParameterSet]:
-        """One ``(scenario, criterion)`` parameter per scenario × success criterion."""
+        """One ``(scenario, criterion)`` parameter per scenario × criterion (and suite check)."""
+        keys = [c.id for c in self.skillset.skill.success_criteria] + list(self.suite.config.checks)
         return [
-            pytest.param(s.name, c.id, id=f"{s.name}/{c.id}")
+            pytest.param(s.name, key, id=f"{s.name}/{key}")
             for s in self.suite.scenarios
-            for c in self.skillset.skill.success_criteria
+            for key in keys
         ]
 
     def report(self) -> Report:

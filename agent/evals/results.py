@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,9 +41,13 @@ ScoreFn = Callable[[Transcript, ScoreContext], Awaitable[Sequence[CriterionResul
 """Score one transcript: one result per success criterion of the skill."""
 
 
-def errored(skill: Skill, message: str) -> list[CriterionResult]:
-    """Every criterion of ``skill`` failed with ``message``: a run that could not be judged."""
+def errored(skill: Skill, message: str, extra: Iterable[str] = ()) -> list[CriterionResult]:
+    """Every criterion of ``skill`` (and each ``extra`` check) failed with ``message``.
+
+    The record of a run that could not be judged.
+    """
+    keys = [*(c.id for c in skill.success_criteria), *extra]
     return [
-        CriterionResult(key=c.id, passed=False, score=0.0, comment=message, error=message)
-        for c in skill.success_criteria
+        CriterionResult(key=key, passed=False, score=0.0, comment=message, error=message)
+        for key in keys
     ]

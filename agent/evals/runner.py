@@ -5,6 +5,7 @@ A suite is a directory ``evals/<suite>/``::
     suite.yaml
       skill: incident-response      # skill name, or a SKILL.md path relative to the suite
       scorers: {...}                # per criterion (agent/evals/scoring.py), over the skill's
+      checks: {...}                 # named checks beyond the criteria, reported like them
       thresholds:
         pass_rate: 0.8              # share of runs in which every criterion passed
         per_criterion:              # share of runs in which that one criterion passed
@@ -87,6 +88,8 @@ class SuiteFile(BaseModel):
 
     skill: str
     scorers: dict[str, Any] = Field(default_factory=dict)
+    checks: dict[str, Any] = Field(default_factory=dict)
+    """Named checks beyond the skill's criteria, scored and reported like them."""
     thresholds: Thresholds = Field(default_factory=Thresholds)
     repeats: int = Field(default=1, ge=1)
     judge_model: str | None = None
@@ -131,7 +134,7 @@ class Suite:
         """The skill under test: a path beside the suite, else a name in ``library``."""
         beside = self.folder / self.config.skill
         skillset = library.resolve(str(beside) if beside.is_file() else self.config.skill)
-        keys = {c.id for c in skillset.skill.success_criteria}
+        keys = {c.id for c in skillset.skill.success_criteria} | set(self.config.checks)
         unknown = sorted(set(self.config.thresholds.per_criterion) - keys)
         if unknown:
             raise SuiteError(
@@ -144,7 +147,7 @@ class Suite:
         """The skill's default scorers with this suite's ``scorers:`` laid over them."""
         file = self.folder / SUITE_FILE
         locate = yaml_locator(file, file.read_text(encoding="utf-8"))
-        return scorer_plan(skill, self.config.scorers, locate)
+        return scorer_plan(skill, self.config.scorers, locate, suite_checks=self.config.checks)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -289,7 +292,7 @@ async def run_scenario(
             repeat,
             thread_id,
             "error",
-            tuple(errored(skill, message)),
+            tuple(errored(skill, message, suite.config.checks)),
             elapsed,
             message,
         )

@@ -12,7 +12,9 @@ replaces the default for each criterion it names. Both use one format::
       - default                   # (suite only) the skill's default checks for it
       - equals: {path: $.outputs.severity, expected: severity}
 
-A criterion passes when all its checks pass; its score is the mean of theirs.
+A suite's ``checks:`` adds named lists of checks beyond the skill's criteria,
+scored and reported like them. A criterion passes when all its checks pass;
+its score is the mean of theirs.
 Check kinds: :mod:`agent.evals.checks` and :mod:`agent.evals.judge`. Fail
 closed: a criterion with no scorer is reported as errored, and an undecidable
 check (missing ground truth, unusable judge reply) errors its criterion.
@@ -20,8 +22,9 @@ check (missing ground truth, unusable judge reply) errors its criterion.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,20 +79,35 @@ class Part:
 
 @dataclass(frozen=True)
 class ScorerPlan:
-    """The scorers of every criterion of one skill, checked before any run starts."""
+    """The scorers of every criterion of one skill, checked before any run starts.
+
+    ``extra`` holds a suite's own named checks beyond the skill's criteria
+    (e.g. "asks when ambiguous"); they are scored and reported like criteria.
+    """
 
     skill: Skill
     parts: Mapping[str, tuple[Part, ...]]
+    extra: Mapping[str, tuple[Part, ...]] = field(default_factory=dict)
 
     async def score(self, transcript: Transcript, ctx: ScoreContext) -> list[CriterionResult]:
-        """One result per success criterion, in the skill's order (a :data:`ScoreFn`)."""
+        """One result per success criterion in the skill's order, then the extra checks."""
         subject = Subject(transcript, ctx.expected)
-        return [await self._criterion(c, subject, ctx) for c in self.skill.success_criteria]
+        results = [await self._criterion(c, subject, ctx) for c in self.skill.success_criteria]
+        for name in self.extra:
+            # No criterion text: a judge among the extra checks takes its rubric from
+            # its instructions alone.
+            named = Criterion(id=name, text="", line=0)
+            results.append(await self._criterion(named, subject, ctx, self.extra[name]))
+        return results
 
     async def _criterion(
-        self, criterion: Criterion, subject: Subject, ctx: ScoreContext
+        self,
+        criterion: Criterion,
+        subject: Subject,
+        ctx: ScoreContext,
+        parts: tuple[Part, ...] | None = None,
     ) -> CriterionResult:
-        parts = self.parts.get(criterion.id, ())
+        parts = self.parts.get(criterion.id, ()) if parts is None else parts
         if not parts:
             return CriterionResult(
                 key=criterion.id, passed=False, score=0.0, comment=NO_SCORER, error=NO_SCORER
@@ -141,6 +159,24 @@ def _part(item: Any, loc: list[Any], locate: Locate, criterion: str) -> Part:
     return Part(kind, spec)
 
 
+def _parts(
+    items: Any,
+    loc: list[Any],
+    locate: Locate,
+    key: str,
+    defaults: Mapping[str, tuple[Part, ...]] | None,
+) -> tuple[Part, ...]:
+    parts: list[Part] = []
+    for i, item in enumerate(items if isinstance(items, list) else [items]):
+        if item == "default" and defaults is not None:
+            if not defaults.get(key):
+                raise ScorerConfigError(locate([*loc, i]), f"{key}: the skill has no default")
+            parts.extend(defaults[key])
+        else:
+            parts.append(_part(item, [*loc, i], locate, key))
+    return tuple(parts)
+
+
 def parse_scorers(
     raw: Any,
     skill: Skill,
@@ -168,15 +204,33 @@ def parse_scorers(
                 f"unknown criterion {key!r}; {skill.name}'s criteria are "
                 f"{', '.join(c.id for c in skill.success_criteria)}",
             )
-        parts: list[Part] = []
-        for i, item in enumerate(items if isinstance(items, list) else [items]):
-            if item == "default" and defaults is not None:
-                if not defaults.get(key):
-                    raise ScorerConfigError(locate([*loc, i]), f"{key}: the skill has no default")
-                parts.extend(defaults[key])
-            else:
-                parts.append(_part(item, [*loc, i], locate, key))
-        parsed[key] = tuple(parts)
+        parsed[key] = _parts(items, loc, locate, key, defaults)
+    return parsed
+
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+def parse_extra_checks(raw: Any, skill: Skill, locate: Locate) -> dict[str, tuple[Part, ...]]:
+    """A suite's ``checks:``: named lists of checks beyond the skill's criteria."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ScorerConfigError(locate(["checks"]), "checks must map names to lists of checks")
+    criteria = {c.id for c in skill.success_criteria}
+    parsed: dict[str, tuple[Part, ...]] = {}
+    for name, items in raw.items():
+        loc = ["checks", name]
+        if not isinstance(name, str) or not _NAME.fullmatch(name) or name in criteria:
+            raise ScorerConfigError(
+                locate(loc),
+                f"check name {name!r} must be a lowercase slug (a-z, 0-9, -) and not one of "
+                "the skill's criteria (their checks go under `scorers:`)",
+            )
+        parts = _parts(items, loc, locate, name, None)
+        if not parts:
+            raise ScorerConfigError(locate(loc), f"{name}: no checks listed")
+        parsed[name] = parts
     return parsed
 
 
@@ -213,15 +267,16 @@ def default_scorers(skill: Skill) -> dict[str, tuple[Part, ...]]:
 
 
 def scorer_plan(
-    skill: Skill, suite_scorers: Any = None, locate: Locate | None = None
+    skill: Skill,
+    suite_scorers: Any = None,
+    locate: Locate | None = None,
+    *,
+    suite_checks: Any = None,
 ) -> ScorerPlan:
-    """The skill's defaults with a suite's ``scorers:`` laid over them, criterion by criterion."""
+    """The skill's defaults with a suite's ``scorers:`` laid over them, criterion by criterion,
+    plus the suite's own named ``checks:``."""
     defaults = default_scorers(skill)
-    overrides = parse_scorers(
-        suite_scorers,
-        skill,
-        locate or (lambda loc: Where("scorers")),
-        prefix=("scorers",),
-        defaults=defaults,
-    )
-    return ScorerPlan(skill, {**defaults, **overrides})
+    where = locate or (lambda loc: Where("suite"))
+    overrides = parse_scorers(suite_scorers, skill, where, prefix=("scorers",), defaults=defaults)
+    extra = parse_extra_checks(suite_checks, skill, where)
+    return ScorerPlan(skill, {**defaults, **overrides}, extra)

@@ -39,7 +39,7 @@ def test_incident_response_suite_offline_writes_the_three_reports(
     junit = (out_dir / "junit.xml").read_text(encoding="utf-8")
     xmlschema.XMLSchema(JUNIT_XSD).validate(junit)
     cases = ET.fromstring(junit).findall("testsuite/testcase")
-    assert len(cases) == len(report["scenarios"]) * 9
+    assert len(cases) == len(report["scenarios"]) * len(report["criteria"]) == 12 * 10
     assert (
         (out_dir / "summary.md")
         .read_text(encoding="utf-8")
@@ -201,3 +201,23 @@ def test_a_judged_criterion_without_a_judge_model_is_errored(
     assert code == 1
     assert result["passed"] is False
     assert "no judge model configured" in str(result["error"])
+
+
+def test_a_suite_check_is_reported_and_fails_when_its_question_is_not_asked(
+    capsys: pytest.CaptureFixture[str], make_suite: MakeSuite, tmp_path: Path
+) -> None:
+    folder = make_suite(
+        ["cosmetic-sev4"],
+        scorers=REPLAY,
+        checks={"asks-expected": [{"asked": {"expected": "questions", "only": True}}]},
+    )
+    scenario = folder / "scenarios" / "cosmetic-sev4" / "scenario.yaml"
+    spec = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+    spec["expected"]["questions"] = ["severity-could-reasonably-be-classified-at"]
+    scenario.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    code, _, err = _eval(capsys, str(folder), "--report-dir", str(tmp_path))
+    junit = ET.fromstring((tmp_path / "junit.xml").read_text(encoding="utf-8"))
+    [case] = [c for c in junit.iter("testcase") if c.get("name", "").endswith("asks-expected")]
+    assert code == 1
+    assert "FAIL 9/10, failed: asks-expected" in err
+    assert case.find("failure") is not None

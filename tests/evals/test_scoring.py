@@ -362,3 +362,42 @@ async def test_a_judges_graded_score_counts_in_the_mean(skill: Skill) -> None:
     assert result.passed
     assert result.score == 0.75
     assert result.comment.endswith("ok judge: judge: Mostly blameless.")
+
+
+# --- a suite's own checks beyond the criteria ---------------------------------------------
+
+
+def asked_run(*triggers: str) -> Transcript:
+    run = Run()
+    for minute, trigger in enumerate(triggers):
+        run.question(f"q{minute}", minute, trigger)
+    return run.build()
+
+
+async def test_suite_checks_are_scored_after_the_criteria(skill: Skill) -> None:
+    checks = {"asks-as-expected": [{"asked": {"expected": "questions", "only": True}}]}
+    plan = scorer_plan(skill, suite_checks=checks)
+    ctx = ScoreContext(skill, {"questions": ["sev-ambiguous"]})
+    results = await plan.score(asked_run("sev-ambiguous"), ctx)
+    assert [r.key for r in results][-1] == "asks-as-expected"
+    assert len(results) == len(skill.success_criteria) + 1
+    assert results[-1].passed
+
+
+async def test_a_suite_check_fails_like_a_criterion(skill: Skill) -> None:
+    checks = {"asks-as-expected": [{"asked": {"expected": "questions", "only": True}}]}
+    plan = scorer_plan(skill, suite_checks=checks)
+    results = await plan.score(asked_run("other"), ScoreContext(skill, {"questions": []}))
+    assert not results[-1].passed
+    assert "also asked for other" in results[-1].comment
+
+
+@pytest.mark.parametrize("name", ["Asks", "asks when", SEVERITY])
+def test_a_suite_check_needs_a_slug_name_that_is_not_a_criterion(skill: Skill, name: str) -> None:
+    with pytest.raises(ScorerConfigError, match="must be a lowercase slug"):
+        scorer_plan(skill, suite_checks={name: [{"present": "$.outputs"}]})
+
+
+def test_a_suite_check_with_no_checks_is_rejected(skill: Skill) -> None:
+    with pytest.raises(ScorerConfigError, match="asks: no checks listed"):
+        scorer_plan(skill, suite_checks={"asks": []})
