@@ -15,6 +15,10 @@ reading it knows where to look.
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import ValidationError
+
 
 class SkillweaveError(Exception):
     """Root of every error skillweave raises on purpose."""
@@ -148,3 +152,17 @@ class EvidenceError(UserError):
 
 class PluginError(UserError):
     """A tool plugin cannot be imported or does not expose ``make_tools(ctx)``."""
+
+
+def first_problem(exc: ValidationError) -> tuple[tuple[Any, ...], str]:
+    """Location and message of a validation error's first problem, for one-line messages.
+
+    pydantic's "Value error, " prefix is dropped: our validators already say what is wrong.
+    """
+    first = exc.errors()[0]
+    return tuple(first["loc"]), first["msg"].removeprefix("Value error, ")
+
+
+def dotted(loc: tuple[Any, ...], default: str) -> str:
+    """``a.b.0`` for a location, ``default`` for the top level."""
+    return ".".join(str(p) for p in loc) or default

@@ -27,7 +27,15 @@ import yaml
 from langchain_core.tools import BaseTool
 
 from agent.cli import _live, _render
-from agent.cli._common import EXIT_ERRORS, EXIT_OK, open_library, print_json, skills_options
+from agent.cli._common import (
+    EXIT_ERRORS,
+    EXIT_OK,
+    display_path,
+    open_library,
+    print_json,
+    skills_options,
+    warn,
+)
 from agent.cli._scripted import ScriptCursor
 from agent.dispatch import dispatch_thread
 from agent.errors import ConfigError, RunNotPausedError, UnknownQuestionError, UserError
@@ -228,10 +236,8 @@ def make_model(
     )
     model = cursor.model if cursor else build_model(spec)
     if cursor is not None and not quiet:
-        print(
-            f"skillweave: replies come from a script: {parsed.path} (no model is called)",
-            file=sys.stderr,
-        )
+        script = display_path(parsed.path)
+        warn(f"replies come from a script: {script} (no model is called)")
     return model, cursor
 
 
@@ -379,20 +385,7 @@ def run_run(args: argparse.Namespace) -> int:
         evidence=str(args.evidence.resolve()) if args.evidence else None,
         tools_dirs=[str(d.resolve()) for d in args.tools_dir],
     )
-    tools = build_tools(skillset, thread_id, sidecar)
-    model, cursor = make_model(args.model, quiet=args.json)
-    driver = Driver(
-        thread_id,
-        skillset,
-        args.db,
-        sidecar,
-        model,
-        cursor,
-        tools,
-        args.json,
-        _prompting(args),
-        given,
-    )
+    driver = _driver(args, thread_id, skillset, sidecar, given)
 
     async def go() -> RunResult:
         return await driver.until_done(await driver.start(skillset, inputs))
@@ -412,10 +405,26 @@ async def _rebuild(args: argparse.Namespace) -> Driver:
     sidecar = Sidecar.load(args.thread)
     if args.model and _portable(args.model) != sidecar.model:
         sidecar.model, sidecar.script_used = _portable(args.model), {}
-    tools = build_tools(skillset, args.thread, sidecar) if skillset else []
+    given = load_answers(getattr(args, "answers_file", None))
+    return _driver(
+        args, args.thread, skillset, sidecar, given, shown=len(values.get("audit_log", []))
+    )
+
+
+def _driver(
+    args: argparse.Namespace,
+    thread_id: str,
+    skillset: SkillSet | None,
+    sidecar: Sidecar,
+    given: dict[str, Answer],
+    *,
+    shown: int = 0,
+) -> Driver:
+    """The one place a thread's settings become a driver: its tools, model and prompting."""
+    tools = build_tools(skillset, thread_id, sidecar) if skillset else []
     model, cursor = make_model(sidecar.model, quiet=args.json, used=sidecar.script_used)
     return Driver(
-        args.thread,
+        thread_id,
         skillset,
         args.db,
         sidecar,
@@ -424,8 +433,8 @@ async def _rebuild(args: argparse.Namespace) -> Driver:
         tools,
         args.json,
         _prompting(args),
-        load_answers(getattr(args, "answers_file", None)),
-        shown=len(values.get("audit_log", [])),
+        given,
+        shown=shown,
     )
 
 

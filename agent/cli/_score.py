@@ -28,7 +28,7 @@ from agent.cli._common import (
     printable,
     skills_options,
 )
-from agent.errors import UserError
+from agent.errors import UserError, dotted, first_problem
 from agent.evals.results import CriterionResult, ScoreContext
 from agent.evals.runner import load_suite
 from agent.evals.scoring import ScorerPlan, scorer_plan
@@ -73,9 +73,9 @@ def read_transcript(path: Path) -> Transcript:
     try:
         return Transcript.model_validate_json(text)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise UserError(f"{path}: not a skillweave transcript: {key}: {first['msg']}") from None
+        loc, message = first_problem(exc)
+        key = dotted(loc, "(top level)")
+        raise UserError(f"{path}: not a skillweave transcript: {key}: {message}") from None
 
 
 @dataclass(frozen=True)

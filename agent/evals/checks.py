@@ -128,6 +128,16 @@ def _select(subject: Subject, path: str) -> tuple[list[Any], list[str]]:
     return [m.obj for m in matches], [m.path for m in matches]
 
 
+def _select_items(subject: Subject, path: str) -> tuple[list[str], tuple[str, ...]]:
+    """The text items of everything at ``path``, and where those values sit."""
+    values, where = _select(subject, path)
+    return [i for v in values for i in _items(v)], tuple(where)
+
+
+def _nothing(path: str) -> Outcome:
+    return Outcome(False, f"nothing at {path}")
+
+
 def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
@@ -215,7 +225,7 @@ class Present(_Spec):
         values, where = _select(subject, self.path)
         found = [(v, w) for v, w in zip(values, where, strict=True) if not _empty(v)]
         if not found:
-            return Outcome(False, f"nothing at {self.path}")
+            return _nothing(self.path)
         return Outcome(True, f"{self.path} is set", tuple(w for _, w in found))
 
 
@@ -236,7 +246,7 @@ class Count(_Spec):
     def run(self, subject: Subject) -> Outcome:
         values, where = _select(subject, self.path)
         if not values:
-            return Outcome(False, f"nothing at {self.path}")
+            return _nothing(self.path)
         items = [i for v in values for i in _items(v)]
         if self.pattern is not None:
             items = [i for i in items if re.search(self.pattern, i)]
@@ -255,23 +265,19 @@ class Matches(_Spec):
     each: bool = False
 
     def run(self, subject: Subject) -> Outcome:
-        values, where = _select(subject, self.path)
-        items = [i for v in values for i in _items(v)]
+        items, where = _select_items(subject, self.path)
         if not items:
-            return Outcome(False, f"nothing at {self.path}")
+            return _nothing(self.path)
         hits = [i for i in items if re.search(self.pattern, i)]
         if self.each:
             misses = [i for i in items if i not in hits]
             if misses:
-                return Outcome(
-                    False,
-                    f"{len(misses)} item(s) do not match: {_short(misses[0])!r}",
-                    tuple(where),
-                )
-            return Outcome(True, f"all {len(items)} items match", tuple(where))
+                comment = f"{len(misses)} item(s) do not match: {_short(misses[0])!r}"
+                return Outcome(False, comment, where)
+            return Outcome(True, f"all {len(items)} items match", where)
         if hits:
-            return Outcome(True, f"matches: {_short(hits[0])!r}", tuple(where))
-        return Outcome(False, f"no item at {self.path} matches `{self.pattern}`", tuple(where))
+            return Outcome(True, f"matches: {_short(hits[0])!r}", where)
+        return Outcome(False, f"no item at {self.path} matches `{self.pattern}`", where)
 
 
 class NotMatches(_Spec):
@@ -281,14 +287,13 @@ class NotMatches(_Spec):
     pattern: Pattern
 
     def run(self, subject: Subject) -> Outcome:
-        values, where = _select(subject, self.path)
-        items = [i for v in values for i in _items(v)]
+        items, where = _select_items(subject, self.path)
         if not items:
-            return Outcome(False, f"nothing at {self.path}")
+            return _nothing(self.path)
         hits = [i for i in items if re.search(self.pattern, i)]
         if hits:
-            return Outcome(False, f"forbidden wording: {_short(hits[0])!r}", tuple(where))
-        return Outcome(True, f"no item matches the forbidden pattern ({len(items)})", tuple(where))
+            return Outcome(False, f"forbidden wording: {_short(hits[0])!r}", where)
+        return Outcome(True, f"no item matches the forbidden pattern ({len(items)})", where)
 
 
 class _Expecting(_Spec):
@@ -319,7 +324,7 @@ class Equals(_Expecting):
         if self.collect:
             return _same_values(self.path, values, want, where)
         if not values:
-            return Outcome(False, f"nothing at {self.path}")
+            return _nothing(self.path)
         wrong = [v for v in values if not _same(v, want)]
         if wrong:
             return Outcome(False, f"{self.path} is {wrong[0]!r}, want {want!r}", tuple(where))
@@ -362,7 +367,7 @@ class In(_Expecting):
             allowed = [allowed]
         values, where = _select(subject, self.path)
         if not values:
-            return Outcome(False, f"nothing at {self.path}")
+            return _nothing(self.path)
         wrong = [v for v in values if not any(_same(v, a) for a in allowed)]
         if wrong:
             return Outcome(False, f"{self.path} has {wrong[0]!r}, not in {allowed!r}", tuple(where))
@@ -574,14 +579,7 @@ class Asked(_Spec):
 
 
 def _refs(value: Any) -> Iterator[str]:
-    """Evidence refs (``file:line``) anywhere in a tool result, JSON text included."""
-    if isinstance(value, str):
-        if not value.lstrip().startswith(("{", "[")):
-            return
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return
+    """Evidence refs (``file:line``) anywhere in a (decoded) tool result."""
     if isinstance(value, dict):
         ref = value.get("ref")
         if isinstance(ref, str):
@@ -605,22 +603,22 @@ class CitesEvidence(_Spec):
     min_share: float = Field(default=1.0, gt=0, le=1)
 
     def run(self, subject: Subject) -> Outcome:
-        values, where = _select(subject, self.path)
-        text = "\n".join(i for v in values for i in _items(v))
+        items, where = _select_items(subject, self.path)
+        text = "\n".join(items)
         if not text:
-            return Outcome(False, f"nothing at {self.path}")
-        refs = sorted(
-            {r for s in subject.transcript.steps for c in s.tool_calls for r in _refs(c.result)}
-        )
+            return _nothing(self.path)
+        # Tool results as Subject decoded them, so JSON text is walked as JSON once.
+        results = [c["result"] for s in subject.doc["steps"] for c in s["tool_calls"]]
+        refs = sorted({r for result in results for r in _refs(result)})
         if not refs:
-            return Outcome(False, "the run's tools returned no evidence refs to cite", tuple(where))
+            return Outcome(False, "the run's tools returned no evidence refs to cite", where)
         uncited = [r for r in refs if not _cited(r, text)]
         share = 1 - len(uncited) / len(refs)
         ok = share >= self.min_share
         comment = f"cites {len(refs) - len(uncited)}/{len(refs)} evidence refs"
         if uncited:
             comment += f"; missing {', '.join(uncited[:5])}" + ("…" if len(uncited) > 5 else "")
-        return Outcome(ok, comment, tuple(where))
+        return Outcome(ok, comment, where)
 
 
 CHECKS: dict[str, type[_Spec]] = {

@@ -42,7 +42,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.errors import UserError
+from agent.errors import UserError, dotted, first_problem
 from agent.evals.results import CriterionResult, ScoreContext, ScoreFn, errored
 from agent.evals.scoring import ScorerPlan, scorer_plan, yaml_locator
 from agent.llm import ScriptedModel, build_model
@@ -167,9 +167,8 @@ def _validated(model: type[M], path: Path) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise SuiteError(f"{path}: {key}: {first['msg']}") from None
+        loc, message = first_problem(exc)
+        raise SuiteError(f"{path}: {dotted(loc, '(top level)')}: {message}") from None
 
 
 def load_suite(folder: Path) -> Suite:

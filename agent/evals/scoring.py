@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from agent.errors import UserError
+from agent.errors import UserError, dotted, first_problem
 from agent.evals.checks import CHECKS, Outcome, Subject, build_check, run_check
 from agent.evals.judge import Judge
 from agent.evals.results import CriterionResult, ScoreContext
@@ -149,12 +149,10 @@ def _part(item: Any, loc: list[Any], locate: Locate, criterion: str) -> Part:
     try:
         spec = Judge.model_validate(value) if kind == "judge" else build_check(kind, value)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        detail = f"{where}: {message}" if where else message
+        field_loc, message = first_problem(exc)
+        detail = f"{dotted(field_loc, '')}: {message}" if field_loc else message
         # The line of the offending field itself when the file has it (else the check's).
-        at = locate([*loc, kind, *first["loc"]])
+        at = locate([*loc, kind, *field_loc])
         raise ScorerConfigError(at, f"{criterion}: {kind}: {detail}") from None
     return Part(kind, spec)
 

@@ -36,6 +36,8 @@ from agent.errors import (
     ModelOutputError,
     ModelRetryExhausted,
     ScriptedModelError,
+    dotted,
+    first_problem,
 )
 from agent.llm._tools import assistant_tool_message, run_tool_calls, tool_result_message
 from agent.llm._usage import estimate_tokens
@@ -91,9 +93,9 @@ def _load_script(script: Mapping[str, Any], source: str) -> dict[str, deque[Scri
             try:
                 parsed.append(ScriptReply.parse(raw))
             except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"]) or "reply"
-                raise ConfigError(f"{source}: {purpose}[{index}].{where}: {first['msg']}") from None
+                loc, message = first_problem(exc)
+                where = dotted(loc, "reply")
+                raise ConfigError(f"{source}: {purpose}[{index}].{where}: {message}") from None
         loaded[str(purpose)] = parsed
     return loaded
 
