@@ -24,19 +24,19 @@ from agent.skill.model import Skill
 from agent.skill.parse import parse_skill
 
 if TYPE_CHECKING:
+    from agent.engine.api import RunResult, export_transcript, resume, start
     from agent.graph.compile import compile_skill
     from agent.llm import ChatModel, ScriptedModel, build_model
-    from agent.runtime.api import RunResult, export_transcript, resume, start
 
 _LAZY = {
     "compile_skill": "agent.graph.compile",
     "ChatModel": "agent.llm",
     "ScriptedModel": "agent.llm",
     "build_model": "agent.llm",
-    "RunResult": "agent.runtime.api",
-    "export_transcript": "agent.runtime.api",
-    "resume": "agent.runtime.api",
-    "start": "agent.runtime.api",
+    "RunResult": "agent.engine.api",
+    "export_transcript": "agent.engine.api",
+    "resume": "agent.engine.api",
+    "start": "agent.engine.api",
 }
 
 __all__ = [

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any, Protocol
 
 from langchain_core.tools import BaseTool
 
@@ -35,6 +37,21 @@ ACTION_WEBHOOK_ENV = "SKILLWEAVE_ACTION_WEBHOOK"
 CHANNEL_ENV = "SKILLWEAVE_STATUS_CHANNEL"
 
 
+class Effects(Protocol):
+    """The engine's ledger of effects, so a tool's effect happens once per run.
+
+    A step can run again (a revision, a resume after a kill); a tool that files,
+    sends or records something passes a key made from what it does, and the second
+    call with that key gets the first call's record instead of doing it again.
+    """
+
+    async def once(
+        self, kind: str, key: str, do: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> dict[str, Any]:
+        """``do()``'s record the first time ``key`` is seen; the same record afterwards."""
+        ...
+
+
 @dataclass(frozen=True)
 class ToolContext:
     """What a plugin may know about the run it serves; rebuilt the same way on resume."""
@@ -48,6 +65,18 @@ class ToolContext:
     """A Slack-compatible incoming webhook for status updates (overrides ``channel``)."""
     action_webhook_url: str | None = None
     """Called with an approved destructive action; never before the human said yes."""
+    effects: Effects | None = None
+    """Given by the engine; without it (a tool tried on its own) effects are not deduplicated."""
+
+    async def once(
+        self, kind: str, args: Mapping[str, Any], do: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> dict[str, Any]:
+        """Do an effect once per run for the same ``kind`` and ``args``."""
+        if self.effects is None:
+            return await do()
+        text = json.dumps(dict(args), sort_keys=True, default=str, ensure_ascii=False)
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+        return await self.effects.once(kind, key, do)
 
     @classmethod
     def from_env(
@@ -56,6 +85,7 @@ class ToolContext:
         thread_id: str,
         evidence_dir: Path | None = None,
         env: Mapping[str, str] | None = None,
+        effects: Effects | None = None,
     ) -> ToolContext:
         """Channel and webhook settings from ``SKILLWEAVE_*`` variables (URLs are secrets)."""
         env = os.environ if env is None else env
@@ -66,6 +96,7 @@ class ToolContext:
             channel=env.get(CHANNEL_ENV) or "file",
             status_webhook_url=env.get(STATUS_WEBHOOK_ENV) or None,
             action_webhook_url=env.get(ACTION_WEBHOOK_ENV) or None,
+            effects=effects,
         )
 
 

@@ -25,9 +25,9 @@ sys.path.insert(0, str(REPO / "tests"))  # the seed's happy-path script lives wi
 from graph.scripts import incident  # noqa: E402
 from langgraph.graph import END, START, StateGraph  # noqa: E402
 
+from agent.engine.store import open_checkpointer  # noqa: E402
 from agent.graph.compile import compile_skill, judge_schedule  # noqa: E402
 from agent.llm.scripted import ScriptedModel  # noqa: E402
-from agent.runtime.store import open_checkpointer  # noqa: E402
 from agent.skill.library import Library, SkillSet  # noqa: E402
 from agent.skill.policy import JudgeSettings, Policy, load_policy  # noqa: E402
 

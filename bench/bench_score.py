@@ -18,10 +18,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from agent.engine.transcript import Transcript  # noqa: E402
 from agent.evals.results import CriterionResult, ScoreContext  # noqa: E402
 from agent.evals.runner import EvalSettings, load_suite, model_factory, run_scenario  # noqa: E402
 from agent.evals.scoring import scorer_plan  # noqa: E402
-from agent.runtime.transcript import Transcript  # noqa: E402
 from agent.skill.library import Library, default_skill_paths  # noqa: E402
 
 SCENARIO = "full-outage-sev1"

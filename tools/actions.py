@@ -18,9 +18,9 @@ from typing import Any
 
 from langchain_core.tools import BaseTool, tool
 
+from agent.audit import redact
 from agent.channels import StatusLog, open_channel
 from agent.plugins import ToolContext
-from agent.runtime.audit import redact
 
 DESTRUCTIVE = ("rollback-deploy", "scale-up", "feature-flag-off", "redirect-traffic")
 """Action types that need a human approval (see the skill's policy.yaml)."""
@@ -35,34 +35,44 @@ def _ledger(ctx: ToolContext, record: dict[str, Any]) -> None:
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def _propose(ctx: ToolContext, kind: str, target: str, description: str) -> str:
+async def _propose(ctx: ToolContext, kind: str, target: str, description: str) -> str:
     action = {"type": kind, "description": redact(description), "target": target}
-    record = {"action": action, "status": "proposed", "needs_approval": kind in DESTRUCTIVE}
-    _ledger(ctx, record)
-    return json.dumps({**record, "note": NOTE}, ensure_ascii=False)
+
+    async def record() -> dict[str, Any]:
+        done = {"action": action, "status": "proposed", "needs_approval": kind in DESTRUCTIVE}
+        _ledger(ctx, done)
+        return done
+
+    done = await ctx.once("proposal", action, record)
+    return json.dumps({**done, "note": NOTE}, ensure_ascii=False)
 
 
 async def _send(ctx: ToolContext, message: str, action: dict[str, Any]) -> str:
-    """Send ``message`` to ``ctx``'s channel; record it as ``action``, targeting the channel.
+    """Send ``message`` to ``ctx``'s channel once per run; record it as ``action``.
 
     The text is the model's: a secret in it is masked before it leaves the run.
     """
     message = redact(message)
-    channel = open_channel(
-        ctx.data_dir,
-        ctx.thread_id,
-        channel=ctx.channel,
-        webhook_url=ctx.status_webhook_url,
-    )
-    delivery = await channel.send(message)
-    record = {
-        "action": {**action, "description": message, "target": delivery.channel},
-        "status": "sent" if delivery.delivered else "queued",
-        "delivered": delivery.delivered,
-        "error": delivery.error,
-        "resent": delivery.resent,
-    }
-    _ledger(ctx, record)
+
+    async def deliver() -> dict[str, Any]:
+        channel = open_channel(
+            ctx.data_dir,
+            ctx.thread_id,
+            channel=ctx.channel,
+            webhook_url=ctx.status_webhook_url,
+        )
+        delivery = await channel.send(message)
+        record = {
+            "action": {**action, "description": message, "target": delivery.channel},
+            "status": "sent" if delivery.delivered else "queued",
+            "delivered": delivery.delivered,
+            "error": delivery.error,
+            "resent": delivery.resent,
+        }
+        _ledger(ctx, record)
+        return record
+
+    record = await ctx.once("message", {**action, "text": message}, deliver)
     return json.dumps(record, ensure_ascii=False)
 
 
@@ -70,26 +80,26 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
     """Proposal tools for the four mitigations, status updates to ``ctx``'s channel, follow-ups."""
 
     @tool
-    def propose_rollback(service: str, to_version: str, reason: str) -> str:
+    async def propose_rollback(service: str, to_version: str, reason: str) -> str:
         """Propose rolling ``service`` back to ``to_version`` (needs the IC's approval)."""
-        return _propose(
+        return await _propose(
             ctx, "rollback-deploy", service, f"roll back {service} to {to_version}: {reason}"
         )
 
     @tool
-    def propose_scale_up(service: str, replicas: int, reason: str) -> str:
+    async def propose_scale_up(service: str, replicas: int, reason: str) -> str:
         """Propose scaling ``service`` to ``replicas`` instances (needs the IC's approval)."""
-        return _propose(ctx, "scale-up", service, f"scale {service} to {replicas}: {reason}")
+        return await _propose(ctx, "scale-up", service, f"scale {service} to {replicas}: {reason}")
 
     @tool
-    def propose_feature_flag_off(flag: str, reason: str) -> str:
+    async def propose_feature_flag_off(flag: str, reason: str) -> str:
         """Propose turning feature flag ``flag`` off (needs the IC's approval)."""
-        return _propose(ctx, "feature-flag-off", flag, f"turn {flag} off: {reason}")
+        return await _propose(ctx, "feature-flag-off", flag, f"turn {flag} off: {reason}")
 
     @tool
-    def propose_traffic_redirect(from_region: str, to_region: str, reason: str) -> str:
+    async def propose_traffic_redirect(from_region: str, to_region: str, reason: str) -> str:
         """Propose moving traffic away from an unhealthy region (needs the IC's approval)."""
-        return _propose(
+        return await _propose(
             ctx,
             "redirect-traffic",
             from_region,
@@ -102,19 +112,25 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
         return await _send(ctx, message, {"type": "status-update"})
 
     @tool
-    def track_action_item(title: str, owner: str = "", kind: str = "preventive") -> str:
+    async def track_action_item(title: str, owner: str = "", kind: str = "preventive") -> str:
         """File a postmortem action item in the team's backlog, so the follow-up is tracked.
 
-        ``kind`` is e.g. ``preventive`` or ``tech-debt``. Filing changes no infrastructure.
+        ``kind`` is e.g. ``preventive`` or ``tech-debt``. Filing changes no infrastructure;
+        the same item filed again in the same run is filed once.
         """
         title, owner = redact(title), redact(owner)
-        action = {"type": "backlog-item", "description": title, "target": "backlog"}
-        record = {"action": action, "owner": owner, "kind": kind, "status": "tracked"}
-        _ledger(ctx, record)
-        at = datetime.now(UTC).isoformat(timespec="seconds")
-        item = {"at": at, "thread_id": ctx.thread_id, "title": title, "owner": owner, "kind": kind}
-        with (ctx.data_dir / "backlog.jsonl").open("a", encoding="utf-8") as out:
-            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+
+        async def file() -> dict[str, Any]:
+            action = {"type": "backlog-item", "description": title, "target": "backlog"}
+            record = {"action": action, "owner": owner, "kind": kind, "status": "tracked"}
+            _ledger(ctx, record)
+            at = datetime.now(UTC).isoformat(timespec="seconds")
+            item = {"at": at, "thread_id": ctx.thread_id, "title": title, "owner": owner}
+            with (ctx.data_dir / "backlog.jsonl").open("a", encoding="utf-8") as out:
+                out.write(json.dumps({**item, "kind": kind}, ensure_ascii=False) + "\n")
+            return record
+
+        record = await ctx.once("backlog", {"title": title, "owner": owner, "kind": kind}, file)
         return json.dumps(record, ensure_ascii=False)
 
     @tool

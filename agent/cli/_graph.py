@@ -6,7 +6,6 @@ import argparse
 
 from agent.cli._common import EXIT_OK, open_library, skills_options
 from agent.graph.compile import compile_skill
-from agent.llm.scripted import ScriptedModel
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,9 +21,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_graph(args: argparse.Namespace) -> int:
-    """Print the drawing; the model is a never-called placeholder, so no model is needed."""
+    """Print the drawing; the graph is compiled without a model, so none is needed."""
     skillset = open_library(args).resolve(args.skill)
-    placeholder = ScriptedModel({}, name="graph-drawing")
-    drawable = compile_skill(skillset, placeholder).get_graph()
+    drawable = compile_skill(skillset).get_graph()
     print(drawable.draw_mermaid() if args.format == "mermaid" else drawable.draw_ascii())
     return EXIT_OK

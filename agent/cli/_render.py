@@ -12,7 +12,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
-from agent.runtime.api import RunResult
+from agent.engine.api import RunResult
+from agent.engine.events import RunEvent
 
 OUTPUT_ORDER = ("severity", "timeline", "mitigation", "postmortem")
 """The incident outputs shown first, in the order an operator reads them."""
@@ -44,6 +45,17 @@ def result_json(result: RunResult) -> dict[str, Any]:
         "usage": result.usage,
         "error": result.error,
     }
+
+
+_AUDIT_KIND = {"step_started": "step_start", "step_finished": "step_end", "audit": "audit_result"}
+
+
+def progress_event(event: RunEvent, out: TextIO) -> None:
+    """One line per run event an operator cares about while a run goes on."""
+    if event.kind == "tool_called":
+        print(f"    · {event.data.get('tool')}", file=out)
+        return
+    progress({"kind": _AUDIT_KIND.get(event.kind, event.kind), "data": event.data}, out)
 
 
 def progress(event: Mapping[str, Any], out: TextIO) -> None:

@@ -5,28 +5,27 @@ answers from ``--answers-file`` (matched by question id, trigger id or question
 text) and, on a terminal, answers typed in. Whatever stays unanswered pauses
 the run (exit 3) for ``skillweave answer`` later, from any process.
 
-What a later ``answer``/``resume`` needs to rebuild the run the same way (the
-model spec, the evidence directory, the tools directories) is kept in a small
-sidecar file per thread in the data directory.
+Everything a later ``answer``/``resume`` needs (the skill, the skills path, the
+model spec, the evidence and tools folders) is in the run's recipe in the run
+database, so those commands need only the thread id (and ``--db``). Progress is
+the engine's event stream, rendered as it comes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import sys
 import uuid
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from langchain_core.tools import BaseTool
 
-from agent.cli import _live, _render
+from agent.cli import _render
 from agent.cli._common import (
     EXIT_ERRORS,
     EXIT_OK,
@@ -36,17 +35,12 @@ from agent.cli._common import (
     skills_options,
     warn,
 )
-from agent.cli._scripted import ScriptCursor
-from agent.dispatch import dispatch_thread
-from agent.errors import ConfigError, RunNotPausedError, UnknownQuestionError, UserError
-from agent.llm import build_model, parse_spec
-from agent.llm.base import ChatModel
-from agent.plugins import ToolContext, load_tools
-from agent.runtime import api
-from agent.runtime.answers import Answer, match_answers
-from agent.runtime.api import RunResult
-from agent.runtime.store import data_dir_path, get_thread
-from agent.skill.library import SkillSet
+from agent.engine import api
+from agent.engine.answers import Answer, match_answers
+from agent.engine.api import RunResult
+from agent.engine.events import RunEvent
+from agent.errors import ConfigError, RunNotPausedError, UnknownThreadError, UserError
+from agent.llm.spec import parse_spec
 
 EXIT_PAUSED = 3
 EXIT_BLOCKED = 4
@@ -180,155 +174,60 @@ def load_answers(path: Path | None) -> dict[str, Answer]:
     return answers
 
 
-# --- what a thread needs to be rebuilt ---------------------------------------------------
+# --- driving a run ---------------------------------------------------------------------
 
 
-@dataclass
-class Sidecar:
-    """How a thread was started: reused by ``answer`` and ``resume`` in later processes."""
-
-    model: str | None = None
-    evidence: str | None = None
-    tools_dirs: list[str] = field(default_factory=list)
-    script_used: dict[str, int] = field(default_factory=dict)
-    """Replies of a scripted model the thread has used (see :mod:`agent.cli._scripted`)."""
-
-    @staticmethod
-    def path(thread_id: str) -> Path:
-        """One small JSON file per thread in the data directory."""
-        digest = hashlib.sha256(thread_id.encode("utf-8")).hexdigest()[:32]
-        return data_dir_path() / "threads" / f"{digest}.json"
-
-    @classmethod
-    def load(cls, thread_id: str) -> Sidecar:
-        """The recorded settings, or none when the thread was started another way."""
-        try:
-            data = json.loads(cls.path(thread_id).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            return cls()
-        return cls(
-            model=data.get("model"),
-            evidence=data.get("evidence"),
-            tools_dirs=list(data.get("tools_dirs", [])),
-            script_used=dict(data.get("script_used", {})),
-        )
-
-    def save(self, thread_id: str) -> None:
-        """Record the settings before the run starts, so a killed run can be resumed."""
-        target = self.path(thread_id)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
-
-
-def make_model(
-    spec: str | None, *, quiet: bool, used: Mapping[str, int] | None = None
-) -> tuple[ChatModel, ScriptCursor | None]:
-    """The model; with none configured, say how to set one up and name the offline demo.
-
-    A scripted model starts past the replies the thread already ``used``.
-    """
-    try:
-        parsed = parse_spec(spec)
-    except ConfigError as exc:
-        raise ConfigError(f"{exc} {DEMO_HINT}") from None
-    cursor = (
-        ScriptCursor.open(Path(parsed.path), used or {}) if parsed.provider == "scripted" else None
-    )
-    model = cursor.model if cursor else build_model(spec)
-    if cursor is not None and not quiet:
-        script = display_path(parsed.path)
-        warn(f"replies come from a script: {script} (no model is called)")
-    return model, cursor
-
-
-def _portable(spec: str | None) -> str | None:
-    """A file-backed spec with an absolute path, so a later process can run from anywhere."""
+def _spec(args: argparse.Namespace) -> str | None:
+    """The ``--model`` spec, checked now so a typo is a usage error before anything starts."""
+    spec: str | None = getattr(args, "model", None)
     if spec is None:
         return None
-    prefix, sep, path = spec.partition(":")
-    if sep and prefix in ("scripted", "replay") and path:
-        return f"{prefix}:{Path(path).resolve()}"
+    try:
+        parse_spec(spec)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} {DEMO_HINT}") from None
     return spec
 
 
-def build_tools(skillset: SkillSet, thread_id: str, sidecar: Sidecar) -> list[BaseTool]:
-    """The tools the skill may use, over the thread's evidence bundle and tools dirs."""
-    evidence = Path(sidecar.evidence) if sidecar.evidence else None
-    ctx = ToolContext.from_env(data_dir_path(), thread_id, evidence)
-    return load_tools(skillset.skill, ctx, [Path(d) for d in sidecar.tools_dirs])
-
-
-# --- driving a run ---------------------------------------------------------------------
+def _scripted_note(spec: str | None) -> str | None:
+    """What to say once the run starts when its replies come from a script."""
+    if spec is None or not spec.startswith("scripted:"):
+        return None
+    path = display_path(spec.removeprefix("scripted:"))
+    return f"replies come from a script: {path} (no model is called)"
 
 
 @dataclass
 class Driver:
-    """One invocation's run loop over one thread: call the API, show progress, answer, repeat."""
+    """One invocation's loop over one thread: drive, show progress, answer, repeat."""
 
-    thread_id: str
-    skillset: SkillSet | None
     db: str | None
-    sidecar: Sidecar
-    model: ChatModel
-    cursor: ScriptCursor | None
-    tools: list[BaseTool]
+    model: str | None
     json: bool
     prompt: bool
     given: dict[str, Answer] = field(default_factory=dict)
     answered: set[str] = field(default_factory=set)
-    shown: int = 0
 
-    async def start(self, skillset: SkillSet, inputs: Mapping[str, Any]) -> RunResult:
-        """Start the thread, recording first how to rebuild it (a killed run can resume)."""
-        self.sidecar.save(self.thread_id)
-        with _live.feeding(self.show):
-            result = await api.start(
-                skillset,
-                inputs,
-                self.thread_id,
-                model=self.model,
-                db=self.db,
-                tools=self.tools,
-            )
-        return await self.after(result)
-
-    async def resume(self, answers: Mapping[str, Answer] | None) -> RunResult:
-        """Resume the thread with ``answers`` (``None``: continue a stopped run)."""
-        if answers:
-            self.answered |= set(answers)
-        with _live.feeding(self.show):
-            result = await api.resume(
-                self.thread_id,
-                answers,
-                model=self.model,
-                skill=self.skillset,
-                db=self.db,
-                tools=self.tools,
-            )
-        return await self.after(result)
-
-    async def after(self, result: RunResult) -> RunResult:
-        """Keep the script's place, send newly approved actions, show what the call did."""
-        if self.cursor is not None:
-            self.sidecar.script_used = self.cursor.used()
-            self.sidecar.save(self.thread_id)
-        if self.skillset is not None:
-            # Only a human approval recorded in the run lets an action leave it (webhook).
-            ctx = ToolContext.from_env(data_dir_path(), self.thread_id)
-            await dispatch_thread(self.skillset.skill, ctx, db=self.db)
-        if not self.json:
-            # Whatever the live feed missed (it sees only node ends) is in the checkpoint.
-            values, _ = await api.read_state(self.thread_id, db=self.db)
-            self.show(values.get("audit_log", []))
+    async def drive(self, events: AsyncIterator[RunEvent]) -> RunResult:
+        """Show each event as it comes; the last one carries the result."""
+        result: RunResult | None = None
+        note = None if self.json else _scripted_note(self.model)
+        async for event in events:
+            if note is not None:
+                warn(note)
+                note = None
+            if event.kind == "status":
+                result = RunResult(**event.data)
+            elif not self.json:
+                _render.progress_event(event, sys.stderr)
+        assert result is not None
         return result
 
-    def show(self, log: list[dict[str, Any]]) -> None:
-        """Print the audit events of ``log`` not shown yet (progress, on stderr)."""
-        if self.json:
-            return
-        for event in log[self.shown :]:
-            _render.progress(event, sys.stderr)
-        self.shown = max(self.shown, len(log))
+    async def resume(self, thread_id: str, answers: Mapping[str, Answer] | None) -> RunResult:
+        """Continue the thread (with ``answers`` for a paused one)."""
+        if answers:
+            self.answered |= set(answers)
+        return await self.drive(api.run_events(thread_id, answers, model=self.model, db=self.db))
 
     async def until_done(self, result: RunResult) -> RunResult:
         """Resume with every answer available until the run stops needing them."""
@@ -339,7 +238,7 @@ class Driver:
                 answers = _render.ask(pending, sys.stdin, sys.stderr)
             if not answers:
                 break
-            result = await self.resume(answers)
+            result = await self.resume(result.thread_id, answers)
         return result
 
 
@@ -363,79 +262,60 @@ def finish(result: RunResult, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_ERRORS
-    return EXIT_CODES[result.status]
+    return EXIT_CODES.get(result.status, EXIT_ERRORS)
 
 
 def _prompting(args: argparse.Namespace) -> bool:
     return not args.no_input and _render.interactive()
 
 
+def _driver(args: argparse.Namespace) -> Driver:
+    given = load_answers(getattr(args, "answers_file", None))
+    return Driver(args.db, _spec(args), args.json, _prompting(args), given)
+
+
 def run_run(args: argparse.Namespace) -> int:
     """``skillweave run SKILL``."""
     inputs = parse_inputs(args.input, args.input_file)
-    given = load_answers(args.answers_file)
     if args.evidence is not None and not args.evidence.is_dir():
         raise UserError(f"--evidence {args.evidence}: no such directory")
     skillset = open_library(args).resolve(args.skill)
-    thread_id = args.thread or uuid.uuid4().hex
-    if args.thread and asyncio.run(get_thread(args.db, thread_id)):
-        raise UserError(f"thread '{thread_id}' already exists; answer or resume it instead")
-    sidecar = Sidecar(
-        model=_portable(args.model),
-        evidence=str(args.evidence.resolve()) if args.evidence else None,
-        tools_dirs=[str(d.resolve()) for d in args.tools_dir],
-    )
-    driver = _driver(args, thread_id, skillset, sidecar, given)
+    if args.thread and asyncio.run(_exists(args.thread, args.db)):
+        raise UserError(f"thread '{args.thread}' already exists; answer or resume it instead")
+    driver = _driver(args)
+    if driver.model is None:
+        _spec_from_env_or_hint()
 
     async def go() -> RunResult:
-        return await driver.until_done(await driver.start(skillset, inputs))
+        events = api.run_events(
+            args.thread or uuid.uuid4().hex,
+            skill=skillset,
+            inputs=inputs,
+            model=driver.model,
+            db=args.db,
+            evidence=args.evidence,
+            tools_dirs=args.tools_dir,
+            skill_paths=args.skills_dir or [],
+        )
+        return await driver.until_done(await driver.drive(events))
 
     return finish(asyncio.run(go()), args)
 
 
-async def _rebuild(args: argparse.Namespace) -> Driver:
-    """A driver for a stored thread, rebuilt the way the thread was started.
-
-    The driver gets the model, evidence and tools the thread was started with;
-    ``--model`` switches model (a new script starts from its top).
-    """
-    info = await get_thread(args.db, args.thread)
-    skillset = open_library(args).resolve(info.skill) if info else None
-    values, _ = await api.read_state(args.thread, db=args.db)
-    sidecar = Sidecar.load(args.thread)
-    if args.model and _portable(args.model) != sidecar.model:
-        sidecar.model, sidecar.script_used = _portable(args.model), {}
-    given = load_answers(getattr(args, "answers_file", None))
-    return _driver(
-        args, args.thread, skillset, sidecar, given, shown=len(values.get("audit_log", []))
-    )
+async def _exists(thread_id: str, db: str | None) -> bool:
+    try:
+        await api.get_status(thread_id, db=db)
+    except UnknownThreadError:
+        return False
+    return True
 
 
-def _driver(
-    args: argparse.Namespace,
-    thread_id: str,
-    skillset: SkillSet | None,
-    sidecar: Sidecar,
-    given: dict[str, Answer],
-    *,
-    shown: int = 0,
-) -> Driver:
-    """The one place a thread's settings become a driver: its tools, model and prompting."""
-    tools = build_tools(skillset, thread_id, sidecar) if skillset else []
-    model, cursor = make_model(sidecar.model, quiet=args.json, used=sidecar.script_used)
-    return Driver(
-        thread_id,
-        skillset,
-        args.db,
-        sidecar,
-        model,
-        cursor,
-        tools,
-        args.json,
-        _prompting(args),
-        given,
-        shown=shown,
-    )
+def _spec_from_env_or_hint() -> None:
+    """Without ``--model``, the environment must name one; say how otherwise."""
+    try:
+        parse_spec(None)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} {DEMO_HINT}") from None
 
 
 def run_answer(args: argparse.Namespace) -> int:
@@ -446,6 +326,7 @@ def run_answer(args: argparse.Namespace) -> int:
         if not sep or not qid.strip():
             raise UserError(f"--answer {pair!r}: use QUESTION_ID=TEXT")
         explicit[qid.strip()] = text
+    driver = _driver(args)
 
     async def go() -> RunResult:
         status = await api.get_status(args.thread, db=args.db)
@@ -453,14 +334,7 @@ def run_answer(args: argparse.Namespace) -> int:
             raise RunNotPausedError(
                 f"thread '{args.thread}' is not waiting for answers (status: {status.status})"
             )
-        pending = {q["id"] for q in status.questions}
-        if unknown := sorted(set(explicit) - pending):
-            raise UnknownQuestionError(
-                f"thread '{args.thread}': unknown question id(s) {', '.join(unknown)}; "
-                f"pending: {', '.join(sorted(pending))}"
-            )
-        driver = await _rebuild(args)
-        result = await driver.resume(explicit) if explicit else status
+        result = await driver.resume(args.thread, explicit) if explicit else status
         return await driver.until_done(result)
 
     return finish(asyncio.run(go()), args)
@@ -468,6 +342,7 @@ def run_answer(args: argparse.Namespace) -> int:
 
 def run_resume(args: argparse.Namespace) -> int:
     """``skillweave resume THREAD_ID``: continue a stopped run, or show pending questions."""
+    driver = _driver(args)
 
     async def go() -> RunResult:
         status = await api.get_status(args.thread, db=args.db)
@@ -477,7 +352,6 @@ def run_resume(args: argparse.Namespace) -> int:
             raise RunNotPausedError(
                 f"thread '{args.thread}' has ended (status: {status.status}); nothing to resume"
             )
-        driver = await _rebuild(args)
-        return await driver.until_done(await driver.resume(None))
+        return await driver.until_done(await driver.resume(args.thread, None))
 
     return finish(asyncio.run(go()), args)

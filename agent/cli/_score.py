@@ -1,7 +1,7 @@
 """``skillweave score TRANSCRIPT... --skill SKILL``: score transcripts made elsewhere.
 
 The transcripts are our published transcript schema (``skillweave transcript``
-or ``agent.runtime.export_transcript``). Scorers are the skill's defaults,
+or ``agent.engine.export_transcript``). Scorers are the skill's defaults,
 with ``--suite``'s laid over them. Exit codes: 0 when every criterion of every
 transcript passed, 1 when one failed or could not be judged, 2 on a usage
 mistake (unreadable transcript, unknown skill, transcript of another skill).
@@ -28,13 +28,13 @@ from agent.cli._common import (
     printable,
     skills_options,
 )
+from agent.engine.transcript import Transcript
 from agent.errors import UserError, dotted, first_problem
 from agent.evals.results import CriterionResult, ScoreContext
 from agent.evals.runner import load_suite
 from agent.evals.scoring import ScorerPlan, scorer_plan
 from agent.llm import build_model
 from agent.llm.base import ChatModel
-from agent.runtime.transcript import Transcript
 from agent.skill.model import Skill
 
 

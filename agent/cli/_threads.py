@@ -5,16 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
+from agent.audit import verify_chain
 from agent.cli import _render
 from agent.cli._common import EXIT_ERRORS, EXIT_OK, print_json
 from agent.cli._run import store_options
+from agent.engine import api
 from agent.errors import UserError
-from agent.runtime import api
-from agent.runtime.audit import verify_chain
-from agent.runtime.store import get_thread, list_threads
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,8 +52,8 @@ def run_status(args: argparse.Namespace) -> int:
 
     async def go() -> tuple[api.RunResult, str | None]:
         result = await api.get_status(args.thread, db=args.db)
-        info = await get_thread(args.db, args.thread)
-        return result, info.skill if info else None
+        runs = await api.list_runs(db=args.db, limit=1_000_000)
+        return result, next((r.skill for r in runs if r.thread_id == args.thread), None)
 
     result, skill = asyncio.run(go())
     if args.json:
@@ -71,11 +69,11 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_threads(args: argparse.Namespace) -> int:
     """Every run in the database: id, skill, status, started, updated."""
-    rows = [asdict(t) for t in asyncio.run(list_threads(args.db))]
+    columns = ("thread_id", "skill", "status", "started_at", "updated_at")
+    rows = [{c: getattr(t, c) for c in columns} for t in asyncio.run(api.list_runs(db=args.db))]
     if args.json:
         print_json(rows)
         return EXIT_OK
-    columns = ("thread_id", "skill", "status", "started_at", "updated_at")
     table: list[tuple[str, ...]] = [("thread", "skill", "status", "started", "updated")]
     table += [tuple(str(row[c]) for c in columns) for row in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(columns))]

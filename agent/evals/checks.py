@@ -47,8 +47,8 @@ from typing import Annotated, Any, Literal
 import jsonpath
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from agent.engine.transcript import Transcript
 from agent.evals.timeline import Moment, Timeline, check_selector
-from agent.runtime.transcript import Transcript
 
 # --- inputs and outcomes -----------------------------------------------------------------
 

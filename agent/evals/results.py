@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from agent.engine.transcript import Transcript
 from agent.llm.base import ChatModel
-from agent.runtime.transcript import Transcript
 from agent.skill.model import Skill
 
 

@@ -42,15 +42,14 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agent.engine import api
+from agent.engine.answers import match_answers
+from agent.engine.transcript import Transcript
 from agent.errors import UserError, dotted, first_problem
 from agent.evals.results import CriterionResult, ScoreContext, ScoreFn, errored
 from agent.evals.scoring import ScorerPlan, scorer_plan, yaml_locator
 from agent.llm import ScriptedModel, build_model
 from agent.llm.base import ChatModel
-from agent.plugins import ToolContext, load_tools
-from agent.runtime import api
-from agent.runtime.answers import match_answers
-from agent.runtime.transcript import Transcript
 from agent.skill.library import Library, SkillSet
 from agent.skill.model import Skill
 
@@ -239,17 +238,21 @@ async def _transcript(
     skillset: SkillSet, scenario: Scenario, thread_id: str, model: ChatModel, data_dir: Path
 ) -> Transcript:
     """Drive the run, answering from the scenario, until it stops needing answers."""
-    ctx = ToolContext(data_dir=data_dir, thread_id=thread_id, evidence_dir=scenario.folder)
-    tools = load_tools(skillset.skill, ctx)
-    common: dict[str, Any] = {"model": model, "data_dir": data_dir, "tools": tools}
-    result = await api.start(skillset, scenario.spec.inputs, thread_id, **common)
+    result = await api.start(
+        skillset,
+        scenario.spec.inputs,
+        thread_id,
+        model=model,
+        data_dir=data_dir,
+        evidence=scenario.folder,
+    )
     answered: set[str] = set()
     while result.status == "paused":
         answers = match_answers(result.questions, scenario.spec.answers, answered)
         if not answers:
             break  # left paused: the scorers see a run that never finished
         answered |= set(answers)
-        result = await api.resume(thread_id, answers, skill=skillset, **common)
+        result = await api.resume(thread_id, answers, model=model, data_dir=data_dir)
     return await api.export_transcript(thread_id, data_dir=data_dir)
 
 

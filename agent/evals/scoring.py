@@ -31,11 +31,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from agent.engine.transcript import Transcript
 from agent.errors import UserError, dotted, first_problem
 from agent.evals.checks import CHECKS, Outcome, Subject, build_check, run_check
 from agent.evals.judge import Judge
 from agent.evals.results import CriterionResult, ScoreContext
-from agent.runtime.transcript import Transcript
 from agent.skill.model import Criterion, Skill
 from agent.skill.policy import line_of
 

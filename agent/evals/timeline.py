@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from agent.runtime.transcript import Transcript
+from agent.engine.transcript import Transcript
 
 SIMPLE = ("started", "ended")
 KEYED = (

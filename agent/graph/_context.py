@@ -1,24 +1,27 @@
-"""What every node of one compiled skill shares, and small state helpers.
+"""What every node of one compiled skill shares, what each run brings, and small helpers.
 
-Nodes are closures over a :class:`SkillContext` built once at compile time, so
-per-call work is only the model call and plain dict updates.
+A graph is compiled once per skill version: its nodes close over a
+:class:`SkillContext` (the skill's text, steps, rules and schemas) and nothing
+else. What differs per run (the model, the tools, the journal that makes model
+and tool calls happen once) reaches the nodes through LangGraph's runtime
+context as a :class:`RunContext`, so one compiled graph serves every run.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from langchain_core.tools import BaseTool
-from langgraph.store.base import BaseStore
+from langgraph.runtime import Runtime
 
+from agent.audit import new_event
 from agent.graph.schemas import SkillSchemas
-from agent.graph.state import RunState
-from agent.llm.base import ChatModel, ModelResponse
-from agent.runtime.audit import append_event
+from agent.llm.base import ChatModel, ModelRequest, ModelResponse, T
 from agent.skill.model import Guardrail, MicroSkill, Skill
 from agent.skill.policy import Policy
 
@@ -33,27 +36,77 @@ class GraphSettings:
     max_step_revisions: int = 1
     """How often the guard may send one step back before the run is blocked."""
     max_audit_revisions: int = 1
+    max_clarify_rounds: int = 2
+    """Clarification rounds per step; past them the step's assumption stands, recorded."""
     judge: bool = True
     """Judge guardrails without a deterministic rule with the model."""
     memory: bool = False
     """Read and write lessons in the LangGraph Store across runs (needs a store)."""
 
 
+class Journal(Protocol):
+    """Makes a model call happen once per node execution, however often the node re-runs.
+
+    ``key`` names the call (the LangGraph task id of the node execution and the
+    purpose): a node re-run after a kill or an interrupt gets the same task id and
+    so the recorded response, and its tool calls are replayed instead of re-run.
+    """
+
+    async def model_call(
+        self,
+        key: str,
+        request: ModelRequest[T],
+        call: Callable[[ModelRequest[T]], Awaitable[ModelResponse[T]]],
+    ) -> ModelResponse[T]:
+        """The recorded response for ``key``, or ``call(request)``'s, recorded."""
+        ...
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What one run brings to the compiled graph (LangGraph's ``context``)."""
+
+    model: ChatModel
+    tools: tuple[BaseTool, ...] = ()
+    journal: Journal | None = None
+
+
+_DEFAULT: list[RunContext] = []
+
+
+def run_context(runtime: Runtime[Any]) -> RunContext:
+    """The run's context; without one (LangGraph Server), a model from ``SKILLWEAVE_MODEL``."""
+    if isinstance(runtime.context, RunContext):
+        return runtime.context
+    if not _DEFAULT:
+        from agent.llm.spec import build_model
+
+        _DEFAULT.append(RunContext(model=build_model(os.environ.get("SKILLWEAVE_MODEL"))))
+    return _DEFAULT[0]
+
+
+async def call_model(runtime: Runtime[Any], request: ModelRequest[T]) -> ModelResponse[T]:
+    """Ask the run's model, through the run's journal when it has one."""
+    rc = run_context(runtime)
+    info = runtime.execution_info
+    if rc.journal is None or info is None:
+        return await rc.model.generate(request)
+    key = f"{info.checkpoint_ns}|{info.task_id}|{request.purpose}"
+    return await rc.journal.model_call(key, request, rc.model.generate)
+
+
 @dataclass(frozen=True)
 class SkillContext:
-    """One compiled skill: its text, its steps, the model, the rules and the schemas."""
+    """One compiled skill: its text, its steps, the rules and the schemas."""
 
     skill: Skill
     kernels: tuple[Skill, ...]
     steps: tuple[MicroSkill, ...]
-    model: ChatModel
-    tools: tuple[BaseTool, ...]
     policy: Policy | None
     schemas: SkillSchemas
     settings: GraphSettings
     prefix: str = ""
     """Prepended to model call purposes so invoked skills do not collide with the root."""
-    store: BaseStore | None = None
     judged: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Guardrail ids the model judges after each step (see :func:`judge_plan`)."""
 
@@ -76,11 +129,6 @@ class SkillContext:
         return f"{self.prefix}{name}"
 
     @property
-    def memory(self) -> BaseStore | None:
-        """The store for lessons across runs, when memory is switched on."""
-        return self.store if self.settings.memory else None
-
-    @property
     def lessons_namespace(self) -> tuple[str, ...]:
         """Where this skill's lessons live in the store."""
         return ("skillweave", self.skill.name, "lessons")
@@ -91,34 +139,26 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def with_events(state: RunState, *events: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The audit log with ``events`` appended to the hash chain (a new list)."""
-    log = list(state.get("audit_log", []))
-    for kind, data in events:
-        before = len(log)
-        event = append_event(log, kind, data)
-        if len(log) == before:
-            log.append(event)
-    return log
+def events(*items: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """New audit events for a node's update (the channel's reducer chains them)."""
+    at = now()
+    return [new_event(kind, data, at=at) for kind, data in items]
 
 
-def with_usage(
-    state: RunState, purpose: str, response: ModelResponse[Any]
-) -> dict[str, dict[str, int]]:
-    """Usage by purpose with this response's tokens added."""
-    usage = {k: dict(v) for k, v in state.get("usage", {}).items()}
-    row = usage.setdefault(purpose, {"prompt_tokens": 0, "completion_tokens": 0, "calls": 0})
-    row["prompt_tokens"] += response.usage.prompt_tokens
-    row["completion_tokens"] += response.usage.completion_tokens
-    row["calls"] += max(response.usage.calls, 1)
-    return usage
+def usage_of(purpose: str, response: ModelResponse[Any]) -> dict[str, dict[str, int]]:
+    """This response's tokens under ``purpose`` (the ``usage`` channel adds them up)."""
+    return {
+        purpose: {
+            "prompt_tokens": response.usage.prompt_tokens,
+            "completion_tokens": response.usage.completion_tokens,
+            "calls": max(response.usage.calls, 1),
+        }
+    }
 
 
-def with_note(state: RunState, step: str, kind: str, text: str) -> list[dict[str, Any]]:
-    """The scratchpad with one more private entry (append-only)."""
-    if not text:
-        return list(state.get("scratchpad", []))
-    return [*state.get("scratchpad", []), {"at": now(), "step": step, "kind": kind, "text": text}]
+def note(step: str, kind: str, text: str) -> list[dict[str, Any]]:
+    """A private scratchpad entry for a node's update (none for empty text)."""
+    return [{"at": now(), "step": step, "kind": kind, "text": text}] if text else []
 
 
 def _stems(text: str) -> set[str]:

@@ -9,18 +9,20 @@ skill's ``**Invokes:**`` steps run the invoked skills' own graphs as subgraphs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from langchain_core.tools import BaseTool
-from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.store.base import BaseStore
 
 from agent.graph import guard_rules
-from agent.graph._context import APPLY_STEP, GraphSettings, SkillContext, judge_plan, step_ids
+from agent.graph._context import (
+    APPLY_STEP,
+    GraphSettings,
+    RunContext,
+    SkillContext,
+    judge_plan,
+    step_ids,
+)
 from agent.graph.nodes.ask import make_ask
 from agent.graph.nodes.audit import make_audit
 from agent.graph.nodes.guard import make_guard
@@ -29,12 +31,11 @@ from agent.graph.nodes.router import make_router
 from agent.graph.nodes.step import make_invoke, make_step
 from agent.graph.schemas import build_schemas
 from agent.graph.state import RunState
-from agent.llm.base import ChatModel
 from agent.skill.library import SkillSet
 from agent.skill.model import MicroSkill, Skill
 from agent.skill.policy import Policy, load_policy
 
-__all__ = ["GraphSettings", "build_graph", "compile_skill", "judge_schedule"]
+__all__ = ["GraphSettings", "RunContext", "build_graph", "compile_skill", "judge_schedule"]
 
 _RESERVED = frozenset({"plan", "router", "guard", "ask", "audit"})
 
@@ -75,15 +76,12 @@ def judge_schedule(skill: Skill, policy: Policy | None = None) -> dict[str, tupl
 
 def build_graph(
     skillset: SkillSet,
-    model: ChatModel,
     *,
-    tools: Sequence[BaseTool] = (),
     policy: Policy | None = None,
-    store: BaseStore | None = None,
     settings: GraphSettings | None = None,
     prefix: str = "",
-) -> StateGraph[RunState]:
-    """The uncompiled graph (for LangGraph Server, which brings its own checkpointer).
+) -> StateGraph[RunState, RunContext]:
+    """The uncompiled graph; the model and tools come with each run (``RunContext``).
 
     ``policy`` defaults to the ``policy.yaml`` next to the skill (if any); pass an
     empty ``Policy()`` to run without deterministic rules.
@@ -96,16 +94,13 @@ def build_graph(
         skill=skill,
         kernels=tuple(skillset.dependencies),
         steps=steps,
-        model=model,
-        tools=tuple(tools),
         policy=loaded,
         schemas=build_schemas(skill, step_ids(steps)),
         settings=settings,
         prefix=prefix,
-        store=store,
         judged=judge_plan(steps, guard_rules.judged_guardrails(loaded, skill)),
     )
-    builder: StateGraph[RunState] = StateGraph(RunState)
+    builder: StateGraph[RunState, RunContext] = StateGraph(RunState, context_schema=RunContext)
     ids = step_ids(steps)
     builder.add_node("plan", make_plan(ctx))
     builder.add_node("router", make_router(ctx), destinations=(*ids, "ask", "guard", "audit", END))
@@ -115,12 +110,7 @@ def build_graph(
             builder.add_node(ms.id, make_step(ctx, ms.id))
         else:
             sub = compile_skill(
-                skillset.invoked[target],
-                model,
-                tools=tools,
-                store=store,
-                settings=settings,
-                prefix=f"{prefix}{target}/",
+                skillset.invoked[target], settings=settings, prefix=f"{prefix}{target}/"
             )
             builder.add_node(ms.id, make_invoke(ctx, ms.id, sub))
         builder.add_edge(ms.id, "guard")
@@ -132,19 +122,40 @@ def build_graph(
     return builder
 
 
+_CACHE: dict[tuple[str, ...], CompiledStateGraph[RunState, RunContext]] = {}
+_CACHE_SIZE = 64
+
+
+def _version_key(
+    skillset: SkillSet, policy: Policy | None, settings: GraphSettings | None, prefix: str
+) -> tuple[str, ...]:
+    """What makes two compiled graphs the same: every skill's text, the policy, the bounds."""
+    texts = [skillset.skill.content_hash, *(d.content_hash for d in skillset.dependencies)]
+    texts += [f"{n}={s.skill.content_hash}" for n, s in sorted(skillset.invoked.items())]
+    loaded = _policy_for(skillset.skill, policy)
+    rules = loaded.model_dump_json() if loaded is not None else "-"
+    return (*texts, rules, repr(settings or GraphSettings()), prefix)
+
+
 def compile_skill(
     skillset: SkillSet,
-    model: ChatModel,
     *,
-    tools: Sequence[BaseTool] = (),
-    checkpointer: BaseCheckpointSaver[Any] | None = None,
     policy: Policy | None = None,
-    store: BaseStore | None = None,
     settings: GraphSettings | None = None,
     prefix: str = "",
-) -> CompiledStateGraph[RunState]:
-    """The runnable graph; without a checkpointer it inherits its parent's (subgraphs)."""
-    builder = build_graph(
-        skillset, model, tools=tools, policy=policy, store=store, settings=settings, prefix=prefix
-    )
-    return builder.compile(checkpointer=checkpointer, store=store, name=skillset.skill.name)
+) -> CompiledStateGraph[RunState, RunContext]:
+    """The checkpointer-free runnable graph, compiled once per skill version and cached.
+
+    Run it with ``context=RunContext(model=..., tools=...)``; bind a checkpointer for
+    one run with ``graph.copy(update={"checkpointer": saver})``. A subgraph without a
+    checkpointer inherits its parent's. LangGraph Server serves it as it is.
+    """
+    key = _version_key(skillset, policy, settings, prefix)
+    found = _CACHE.get(key)
+    if found is None:
+        builder = build_graph(skillset, policy=policy, settings=settings, prefix=prefix)
+        found = builder.compile(name=skillset.skill.name)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = found
+    return found

@@ -46,7 +46,7 @@ def context(
     """What the rules see: finished steps, merged facts, outputs, actions, approvals, evidence."""
     completed = list(state.get("results", {}))
     facts = dict(state.get("facts", {}))
-    actions = list(state.get("actions", []))
+    actions: list[dict[str, Any]] = [dict(a) for a in state.get("actions", [])]
     evidence = list(state.get("evidence", []))
     outputs = dict(state.get("outputs", {}))
     if draft is not None:
@@ -62,7 +62,7 @@ def context(
         facts=facts,
         outputs=outputs,
         actions=actions,
-        approvals=dict(state.get("approvals", {})),
+        approvals={k: dict(v) for k, v in state.get("approvals", {}).items()},
         evidence=evidence,
     )
 

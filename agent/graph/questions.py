@@ -13,6 +13,7 @@ import hashlib
 import re
 from typing import Any, Literal
 
+from agent.skill._slug import slugify
 from agent.skill.model import Skill
 
 QuestionKind = Literal["clarify", "approval"]
@@ -22,9 +23,14 @@ _MAX_OPTION_WORDS = 3
 
 
 def question_id(source: str, text: str) -> str:
-    """``source`` (trigger or rule id) plus a short hash of the exact question text."""
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
-    return f"{source}-{digest}"
+    """A shell-safe slug of ``source`` (trigger or rule id) plus a hash of the normalized text.
+
+    Normalizing (case, spacing, end punctuation) makes a model that rewords a question
+    only in form ask it once; the slug keeps ids typeable in ``--answer QID=TEXT``.
+    """
+    normal = " ".join(text.lower().split()).rstrip("?.! ")
+    digest = hashlib.sha256(normal.encode("utf-8")).hexdigest()[:8]
+    return f"{slugify(source)[:48] or 'question'}-{digest}"
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -95,6 +101,8 @@ def normalize_answer(value: Any, *, at: str) -> dict[str, Any]:
         }
         if "approved" in value:
             record["approved"] = bool(value["approved"])
+        if value.get("choice"):
+            record["choice"] = str(value["choice"])
         return record
     return {"text": str(value), "by": "human", "at": at}
 

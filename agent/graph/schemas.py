@@ -73,7 +73,7 @@ class StepResult(_Out):
     actions: list[ProposedAction] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list, description="Evidence refs relied on.")
     notes: str = Field(default="", description="Private notes for the scratchpad.")
-    confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    confidence: float = Field(default=0.5, description="From 0 to 1.")
 
 
 class JudgeVerdict(_Out):

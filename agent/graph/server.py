@@ -1,9 +1,10 @@
 """Graph factory for LangGraph Server (``langgraph dev``), which brings its own persistence.
 
-Point ``langgraph.json`` at ``./agent/graph/server.py:make_graph``. The skill and
-model come from the run's ``configurable`` (``skill``, ``model``) or from
-``SKILLWEAVE_SKILL`` / ``SKILLWEAVE_MODEL``; the graph is compiled without a
-checkpointer because the server refuses graphs that carry their own.
+Point ``langgraph.json`` at ``./agent/graph/server.py:make_graph``. The skill comes
+from the run's ``configurable.skill`` or ``SKILLWEAVE_SKILL``; the model from
+``SKILLWEAVE_MODEL`` (the nodes build it when the run brings no context). The
+graph is the cached checkpointer-free one, because the server refuses graphs that
+carry their own checkpointer.
 """
 
 from __future__ import annotations
@@ -14,18 +15,16 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
-from agent.graph.compile import compile_skill
+from agent.errors import ConfigError
+from agent.graph.compile import RunContext, compile_skill
 from agent.graph.state import RunState
-from agent.llm.spec import build_model
 from agent.skill.library import Library, default_skill_paths
 
-DEFAULT_SKILL = "incident-response"
 
-
-def make_graph(config: RunnableConfig | None = None) -> CompiledStateGraph[RunState]:
-    """The checkpointer-free graph of the configured skill and model."""
+def make_graph(config: RunnableConfig | None = None) -> CompiledStateGraph[RunState, RunContext]:
+    """The checkpointer-free graph of the configured skill."""
     configurable: dict[str, Any] = dict((config or {}).get("configurable", {}))
-    skill = str(configurable.get("skill") or os.environ.get("SKILLWEAVE_SKILL") or DEFAULT_SKILL)
-    model = build_model(configurable.get("model"))
-    skillset = Library(default_skill_paths()).resolve(skill)
-    return compile_skill(skillset, model)
+    skill = str(configurable.get("skill") or os.environ.get("SKILLWEAVE_SKILL") or "")
+    if not skill:
+        raise ConfigError("no skill configured: set SKILLWEAVE_SKILL or configurable.skill")
+    return compile_skill(Library(default_skill_paths()).resolve(skill))

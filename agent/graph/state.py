@@ -1,18 +1,127 @@
-"""The state a skill run checkpoints after every node.
+"""The state a skill run checkpoints after every node, and the record shapes inside it.
 
-Values are plain JSON-able data (dicts, lists, strings, numbers) on purpose:
-checkpoints are msgpack, which turns tuples into lists and pydantic models
-into dicts on the way back, so anything richer would come back different from
-what was written. Nodes always return whole new values for the keys they
-change (no reducers): the graph runs one node at a time, and whole values keep
-a checkpoint readable on its own.
+Values are plain JSON-able data on purpose: checkpoints are msgpack, which turns
+tuples into lists and pydantic models into dicts on the way back. The record
+shapes are TypedDicts shared with the transcript (which validates them with
+pydantic), so a verdict or a question is defined once.
+
+Append-only channels (audit log, steps log, verdicts, questions, scratchpad,
+violations) and the usage counters have reducers: a node returns only what it
+adds, and the audit log's reducer chains each new event to the one before, so
+no node copies a whole list and a checkpoint holds each entry once.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+import operator
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
+
+from pydantic import ConfigDict, with_config
+
+from agent.audit import chain_events
 
 RunStatus = Literal["running", "completed", "blocked", "failed"]
+Outcome = Literal["allow", "revise", "approve", "block"]
+
+_OPEN = ConfigDict(extra="allow")
+
+
+@with_config(_OPEN)
+class PlanItem(TypedDict):
+    """One planned step in run order: which micro-skill, toward what, in which mode."""
+
+    id: str
+    goal: str
+    mode: Literal["eco", "power"]
+    reason: NotRequired[str]
+
+
+@with_config(_OPEN)
+class VerdictRecord(TypedDict):
+    """A guardrail verdict from a deterministic rule or the judge, citing its line."""
+
+    rule_id: str
+    guardrail_id: str
+    line: int | None
+    outcome: Outcome
+    message: str
+    tier: Literal["rule", "judge"]
+    step: NotRequired[str | None]
+    approval: NotRequired[dict[str, Any] | None]
+
+
+@with_config(_OPEN)
+class QuestionRecord(TypedDict):
+    """A question put to a human; ``alias`` (``q1``) is the short id people type."""
+
+    id: str
+    text: str
+    trigger: str | None
+    options: list[str]
+    kind: Literal["clarify", "approval"]
+    step: str | None
+    alias: NotRequired[str]
+
+
+@with_config(_OPEN)
+class AnswerRecord(TypedDict):
+    """A human's answer, who gave it and when (approvals say yes or no)."""
+
+    text: str
+    by: str
+    at: str
+    approved: NotRequired[bool]
+
+
+@with_config(_OPEN)
+class ActionRecord(TypedDict):
+    """An action a step proposed; only a recorded approval lets it leave the run."""
+
+    id: str
+    type: str
+    step: str
+    description: NotRequired[str]
+    target: NotRequired[str]
+
+
+@with_config(_OPEN)
+class StepLogEntry(TypedDict):
+    """One executed step attempt, with its model exchange and tool calls."""
+
+    id: str
+    mode: str | None
+    goal: str
+    started_at: str
+    ended_at: str
+    summary: str
+    fields: dict[str, Any]
+    decisions: list[dict[str, Any]]
+    confidence: float
+    messages: list[dict[str, Any]]
+    tool_calls: list[dict[str, Any]]
+
+
+class NoteRecord(TypedDict):
+    """A private scratchpad entry."""
+
+    at: str
+    step: str
+    kind: str
+    text: str
+
+
+UsageRow = dict[str, int]
+"""``{prompt_tokens, completion_tokens, calls, ...}`` of one call purpose."""
+
+
+def add_usage(left: dict[str, UsageRow], right: dict[str, UsageRow]) -> dict[str, UsageRow]:
+    """Usage by purpose, added up (the reducer of the ``usage`` channel)."""
+    merged = {k: dict(v) for k, v in left.items()}
+    for purpose, row in right.items():
+        into = merged.setdefault(purpose, {})
+        for key, value in row.items():
+            into[key] = into.get(key, 0) + int(value)
+    return merged
 
 
 class RunState(TypedDict, total=False):
@@ -22,8 +131,7 @@ class RunState(TypedDict, total=False):
     started_at: str
     status: RunStatus
     model: str
-    plan: list[dict[str, Any]]
-    """Ordered steps ``{id, goal, mode, reason}`` after the ordering rules."""
+    plan: list[PlanItem]
     cursor: int
     """Index in ``plan`` of the step being worked on."""
     return_to: int | None
@@ -34,20 +142,22 @@ class RunState(TypedDict, total=False):
     skipped: dict[str, str]
     facts: dict[str, Any]
     outputs: dict[str, Any]
-    actions: list[dict[str, Any]]
+    actions: list[ActionRecord]
     evidence: list[str]
-    pending: list[dict[str, Any]]
+    pending: list[QuestionRecord]
     """Questions waiting for a human; the ``ask`` node interrupts with them."""
-    questions: list[dict[str, Any]]
-    answers: dict[str, dict[str, Any]]
-    approvals: dict[str, dict[str, Any]]
+    questions: Annotated[list[QuestionRecord], operator.add]
+    answers: dict[str, AnswerRecord]
+    approvals: dict[str, AnswerRecord]
     feedback: dict[str, list[str]]
     attempts: dict[str, int]
+    clarify_rounds: dict[str, int]
+    """Clarification rounds asked per step (bounded by the settings)."""
     audit_revisions: int
-    verdicts: list[dict[str, Any]]
-    violations: list[str]
-    scratchpad: list[dict[str, Any]]
-    audit_log: list[dict[str, Any]]
-    steps_log: list[dict[str, Any]]
-    usage: dict[str, dict[str, int]]
+    verdicts: Annotated[list[VerdictRecord], operator.add]
+    violations: Annotated[list[str], operator.add]
+    scratchpad: Annotated[list[NoteRecord], operator.add]
+    audit_log: Annotated[list[dict[str, Any]], chain_events]
+    steps_log: Annotated[list[StepLogEntry], operator.add]
+    usage: Annotated[dict[str, UsageRow], add_usage]
     """Token counts by model call purpose: ``{purpose: {prompt_tokens, ...}}``."""

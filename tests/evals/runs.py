@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from agent.runtime.audit import AuditEvent
-from agent.runtime.transcript import Action, Answer, Question, SkillRef, StepRecord, Transcript
+from agent.audit import AuditEvent
+from agent.engine.transcript import Action, Answer, Question, SkillRef, StepRecord, Transcript
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 

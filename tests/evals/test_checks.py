@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 from runs import Run, call, transcript
 
+from agent.engine.transcript import Transcript
 from agent.evals.checks import Outcome, Subject, build_check, run_check
-from agent.runtime.transcript import Transcript
 
 POSTMORTEM = """## Postmortem
 The deploy pipeline let v2.14.0 reach every user without a canary.

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
+from agent.audit import verify_chain
+from agent.engine.transcript import Transcript
 from agent.evals.results import CriterionResult, ScoreContext
 from agent.evals.scoring import scorer_plan
-from agent.runtime.audit import verify_chain
-from agent.runtime.transcript import Transcript
 from agent.skill.library import Library
 from agent.skill.model import Skill
 

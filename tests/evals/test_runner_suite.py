@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from agent.engine.transcript import Transcript
 from agent.evals.results import CriterionResult, ScoreContext, ScoreFn
 from agent.evals.runner import (
     EvalSettings,
@@ -18,7 +19,6 @@ from agent.evals.runner import (
     model_factory,
     run_suite,
 )
-from agent.runtime.transcript import Transcript
 from agent.skill.library import Library, default_skill_paths
 
 LIBRARY = Library(default_skill_paths())

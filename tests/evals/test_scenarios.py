@@ -20,10 +20,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
+from agent.engine import api
 from agent.llm.base import ModelRequest, ModelResponse
 from agent.llm.scripted import ScriptedModel
 from agent.plugins import ToolContext, load_tools
-from agent.runtime import api
 from agent.skill.library import Library
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,7 +83,7 @@ async def _run(name: str, tmp: Path) -> Run:
         }
         given = {k: v for k, v in given.items() if v is not None}
         assert given, f"{name}: unanswered {result.questions}"
-        result = await api.resume(name, given, model=model, skill=seed, db=db, tools=tools)
+        result = await api.resume(name, given, model=model, db=db, tools=tools)
     model.assert_complete()
     return Run(scenario, result, asked, model.prompts)
 

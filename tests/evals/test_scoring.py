@@ -11,6 +11,7 @@ import pytest
 import yaml
 from runs import Run, call
 
+from agent.engine.transcript import Transcript
 from agent.evals.checks import Equals, Present
 from agent.evals.judge import Judge
 from agent.evals.results import CriterionResult, ScoreContext
@@ -25,7 +26,6 @@ from agent.evals.scoring import (
     yaml_locator,
 )
 from agent.llm import ScriptedModel
-from agent.runtime.transcript import Transcript
 from agent.skill.library import Library, default_skill_paths, load_skill
 from agent.skill.model import Skill
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from runs import T0, Run, at, call
 
+from agent.engine.transcript import Transcript
 from agent.evals.timeline import Moment, SelectorError, Timeline, check_selector, parse_time
-from agent.runtime.transcript import Transcript
 
 
 def incident() -> Transcript:

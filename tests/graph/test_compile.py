@@ -20,13 +20,13 @@ MODEL = ScriptedModel({})
 
 
 def test_one_node_per_micro_skill_named_by_its_slug(seed: SkillSet) -> None:
-    nodes = set(compile_skill(seed, MODEL).get_graph().nodes)
+    nodes = set(compile_skill(seed).get_graph().nodes)
     assert set(STEPS) <= nodes
     assert {"plan", "router", "guard", "ask", "audit"} <= nodes
 
 
 def test_mermaid_draws_the_real_edges_only(seed: SkillSet) -> None:
-    mermaid = compile_skill(seed, MODEL).get_graph().draw_mermaid()
+    mermaid = compile_skill(seed).get_graph().draw_mermaid()
     for step in STEPS:
         assert f"router -.-> {step};" in mermaid
         assert f"{step} --> guard;" in mermaid
@@ -37,7 +37,7 @@ def test_mermaid_draws_the_real_edges_only(seed: SkillSet) -> None:
 
 
 def test_build_graph_is_checkpointer_free_for_langgraph_server(seed: SkillSet) -> None:
-    builder = build_graph(seed, MODEL)
+    builder = build_graph(seed)
     assert isinstance(builder, StateGraph)
     assert builder.compile().checkpointer is None
 
@@ -68,4 +68,4 @@ def test_server_factory_builds_the_configured_skill_without_a_checkpointer(tmp_p
 def test_mermaid_of_the_seed_matches_the_snapshot(
     seed: SkillSet, snapshot: SnapshotAssertion
 ) -> None:
-    assert compile_skill(seed, MODEL).get_graph().draw_mermaid() == snapshot
+    assert compile_skill(seed).get_graph().draw_mermaid() == snapshot

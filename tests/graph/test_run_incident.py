@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from langchain_core.tools import tool
 
+from agent.audit import verify_chain
+from agent.engine import api
 from agent.errors import RunNotPausedError, UnknownQuestionError
 from agent.graph.compile import judge_schedule
 from agent.llm.scripted import ScriptedModel
-from agent.runtime import api
-from agent.runtime.audit import verify_chain
 from agent.skill.library import SkillSet
 from agent.skill.policy import JudgeSettings, Policy, load_policy
 from graph.scripts import incident
@@ -99,7 +99,7 @@ async def test_two_questions_pending_at_once_resume_by_id(
         q["id"]: {"text": "SEV2" if q is sev else "checkout", "by": "dana"}
         for q in paused.questions
     }
-    done = await api.resume(paused.thread_id, answers, model=model, skill=seed, db=db)
+    done = await api.resume(paused.thread_id, answers, model=model, db=db)
     assert done.status == "completed", done.violations
     values, _ = await api.read_state(paused.thread_id, db=db)
     assert {a["question_id"] for a in _kinds(values, "answer")} == set(answers)
@@ -121,7 +121,7 @@ async def test_the_same_question_is_never_asked_twice(
     model = ScriptedModel(happy)
     paused = await api.start(seed, {"alert": "5xx"}, model=model, db=db)
     done = await api.resume(
-        paused.thread_id, {paused.questions[0]["id"]: "SEV2"}, model=model, skill=seed, db=db
+        paused.thread_id, {paused.questions[0]["id"]: "SEV2"}, model=model, db=db
     )
     assert done.status == "completed"
     values, _ = await api.read_state(paused.thread_id, db=db)
@@ -137,7 +137,7 @@ async def test_the_step_that_asked_sees_the_answer(seed: SkillSet, happy: Script
     model = ScriptedModel(happy)
     paused = await api.start(seed, {"alert": "5xx"}, model=model, db=db)
     done = await api.resume(
-        paused.thread_id, {paused.questions[0]["id"]: "SEV3 please"}, model=model, skill=seed, db=db
+        paused.thread_id, {paused.questions[0]["id"]: "SEV3 please"}, model=model, db=db
     )
     assert done.status == "completed", done.violations
 
@@ -183,7 +183,6 @@ async def test_forward_fix_during_sev1_pauses_for_approval_then_completes(
         paused.thread_id,
         {question["id"]: {"text": "approve", "by": "dana (IC)"}},
         model=model,
-        skill=seed,
         db=db,
     )
     assert done.status == "completed", done.violations
@@ -205,7 +204,7 @@ async def test_a_rejected_forward_fix_is_never_applied(
     model = ScriptedModel(happy)
     paused = await api.start(seed, {"alert": "full outage"}, model=model, db=db)
     result = await api.resume(
-        paused.thread_id, {paused.questions[0]["id"]: "reject"}, model=model, skill=seed, db=db
+        paused.thread_id, {paused.questions[0]["id"]: "reject"}, model=model, db=db
     )
     assert result.status == "blocked"
     assert result.outputs == {}
@@ -264,7 +263,7 @@ async def test_a_run_failed_by_the_model_continues_where_it_stopped(
     assert failed.status == "failed"
     assert failed.error is not None
     assert "still not JSON" in failed.error
-    done = await api.resume(failed.thread_id, model=model, skill=seed, db=db)
+    done = await api.resume(failed.thread_id, model=model, db=db)
     assert done.status == "completed", done.violations
     model.assert_complete()  # plan and severity were not asked again
 
@@ -283,8 +282,8 @@ async def test_resuming_a_finished_run_is_a_clear_error(
 ) -> None:
     model = ScriptedModel(happy)
     done = await api.start(seed, {"alert": "5xx"}, model=model, db=db)
-    with pytest.raises(RunNotPausedError, match="not paused"):
-        await api.resume(done.thread_id, {"x": "y"}, model=model, skill=seed, db=db)
+    with pytest.raises(RunNotPausedError, match="has ended"):
+        await api.resume(done.thread_id, {"x": "y"}, model=model, db=db)
 
 
 async def test_resuming_with_an_unknown_question_id_is_a_clear_error(
@@ -297,9 +296,7 @@ async def test_resuming_with_an_unknown_question_id_is_a_clear_error(
     model = ScriptedModel(happy)
     paused = await api.start(seed, {"alert": "5xx"}, model=model, db=db)
     with pytest.raises(UnknownQuestionError, match="no-such-question"):
-        await api.resume(
-            paused.thread_id, {"no-such-question": "x"}, model=model, skill=seed, db=db
-        )
+        await api.resume(paused.thread_id, {"no-such-question": "x"}, model=model, db=db)
     status = await api.get_status(paused.thread_id, db=db)
     assert status.status == "paused"  # nothing was applied
 
@@ -381,11 +378,9 @@ async def test_answering_some_questions_keeps_the_others_pending(
     model = ScriptedModel(happy)
     paused = await api.start(seed, {"alert": "5xx"}, model=model, db=db)
     first, second = paused.questions
-    still = await api.resume(
-        paused.thread_id, {first["id"]: "SEV2"}, model=model, skill=seed, db=db
-    )
+    still = await api.resume(paused.thread_id, {first["id"]: "SEV2"}, model=model, db=db)
     assert still.status == "paused"
     assert still.questions == [second]
-    done = await api.resume(paused.thread_id, {second["id"]: "a"}, model=model, skill=seed, db=db)
+    done = await api.resume(paused.thread_id, {second["id"]: "a"}, model=model, db=db)
     assert done.status == "completed", done.violations
     model.assert_complete()

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from langgraph.store.memory import InMemoryStore
 
+from agent.engine import api
 from agent.errors import UserError
-from agent.graph.compile import GraphSettings, compile_skill
+from agent.graph.compile import GraphSettings, RunContext, compile_skill
 from agent.llm.scripted import ScriptedModel
-from agent.runtime import api
 from agent.skill.library import Library, SkillSet
 from agent.skill.model import Guardrail, MicroSkill, Skill
 from agent.skill.policy import JudgeSettings, Policy
@@ -93,13 +94,13 @@ async def test_an_interrupt_inside_a_subgraph_surfaces_and_resumes_there(
     assert status.status == "paused"
     assert status.questions == paused.questions
     answer = {paused.questions[0]["id"]: "1.3"}
-    done = await api.resume(paused.thread_id, answer, model=model, skill=master, db=db)
+    done = await api.resume(paused.thread_id, answer, model=model, db=db)
     assert done.status == "completed", done.violations
     model.assert_complete()  # nothing before the interrupt ran twice
 
 
 def test_mermaid_of_a_master_skill_shows_the_invoked_graphs(library: Library) -> None:
-    graph = compile_skill(library.resolve("release-check"), ScriptedModel({}))
+    graph = compile_skill(library.resolve("release-check"))
     mermaid = graph.get_graph(xray=1).draw_mermaid()
     assert "subgraph collect-facts" in mermaid
     assert "subgraph write-summary" in mermaid
@@ -110,27 +111,28 @@ async def test_lessons_are_kept_across_runs_only_when_memory_is_on(library: Libr
     skill = library.resolve("write-summary")
     for memory in (False, True):
         model = ScriptedModel({"step:apply": [_out("done", summary="S")]})
-        graph = compile_skill(skill, model, store=store, settings=GraphSettings(memory=memory))
-        await graph.ainvoke({"inputs": {}})
+        graph = compile_skill(skill, settings=GraphSettings(memory=memory))
+        await graph.copy(update={"store": store}).ainvoke(
+            {"inputs": {}}, context=RunContext(model=model)
+        )
         found = await store.asearch(("skillweave", "write-summary", "lessons"))
         assert len(found) == (1 if memory else 0)
 
 
-async def test_resuming_with_a_changed_skill_file_is_refused(library: Library, db: str) -> None:
+async def test_resuming_with_a_changed_skill_file_is_refused(
+    library: Library, db: str, tmp_path: Path
+) -> None:
     unclear = {
         "output": {"summary": "?", "ambiguities": [{"trigger": "the-release-to-check-is-not"}]}
     }
-    skill = library.resolve("collect-facts")
-    paused = await api.start(skill, {}, model=ScriptedModel({"step:apply": [unclear]}), db=db)
-    edited = SkillSet(skill.skill.model_copy(update={"content_hash": "edited"}))
-    with pytest.raises(UserError, match="another version of skill 'collect-facts'"):
-        await api.resume(
-            paused.thread_id,
-            {paused.questions[0]["id"]: "1.3"},
-            model=ScriptedModel({}),
-            skill=edited,
-            db=db,
-        )
+    folder = tmp_path / "collect-facts"
+    shutil.copytree(Path(str(library.resolve("collect-facts").skill.path)).parent, folder)
+    model = ScriptedModel({"step:apply": [unclear]})
+    paused = await api.start(folder / "SKILL.md", {}, model=model, db=db)
+    skill_file = folder / "SKILL.md"
+    skill_file.write_text(skill_file.read_text(encoding="utf-8") + "\nEdited.\n", "utf-8")
+    with pytest.raises(UserError, match=r"SKILL.md changed since the run started"):
+        await api.resume(paused.thread_id, {paused.questions[0]["id"]: "1.3"}, model=model, db=db)
 
 
 async def test_a_declared_mode_wins_over_the_planners_choice(
@@ -191,11 +193,14 @@ async def test_progress_events_stream_in_custom_mode(db: str) -> None:
             "judge:decide": [allow],
         }
     )
-    graph = compile_skill(_two_step_skill(), model, policy=Policy())
-    events = [e async for e in graph.astream({"inputs": {}}, stream_mode="custom")]
+    graph = compile_skill(_two_step_skill(), policy=Policy())
+    events = [
+        e
+        async for e in graph.astream(
+            {"inputs": {}}, stream_mode="custom", context=RunContext(model=model)
+        )
+    ]
     assert [(e["event"], e["step"]) for e in events] == [
         ("step_start", "gather"),
-        ("step_end", "gather"),
         ("step_start", "decide"),
-        ("step_end", "decide"),
     ]

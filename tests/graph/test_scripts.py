@@ -6,9 +6,9 @@ from pathlib import Path
 
 import yaml
 
+from agent.engine import api
 from agent.graph.compile import judge_schedule
 from agent.llm.scripted import ScriptedModel
-from agent.runtime import api
 from agent.skill.library import SkillSet
 from graph.scripts import incident
 

@@ -640,8 +640,8 @@ async def run_with_answers(
 
     Returns the last run result and every question asked, in order.
     """
+    from agent.engine import api
     from agent.llm.scripted import ScriptedModel
-    from agent.runtime import api
 
     model = ScriptedModel.from_file(bundle / "script.yaml")
     answers = yaml.safe_load((bundle / "answers.yaml").read_text(encoding="utf-8"))
@@ -657,6 +657,6 @@ async def run_with_answers(
         }
         given = {k: v for k, v in given.items() if v is not None}
         assert given, f"unanswered: {result.questions}"
-        result = await api.resume(thread_id, given, model=model, skill=seed, db=db, tools=tools)
+        result = await api.resume(thread_id, given, model=model, db=db, tools=tools)
     model.assert_complete()
     return result, asked

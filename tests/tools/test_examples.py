@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from agent.engine import api
 from agent.plugins import ToolContext
-from agent.runtime import api
 from agent.skill.library import SkillSet
 from tools import examples
 

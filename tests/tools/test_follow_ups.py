@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from agent.engine import api
+from agent.engine.transcript import Transcript
 from agent.plugins import ToolContext
-from agent.runtime import api
-from agent.runtime.transcript import Transcript
 from agent.skill.library import SkillSet
 from tools import examples
 

@@ -13,9 +13,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from agent.engine import api
 from agent.llm.scripted import ScriptedModel
 from agent.plugins import ToolContext, load_tools
-from agent.runtime import api
 from agent.skill.library import SkillSet
 from tools import examples
 
@@ -81,7 +81,7 @@ async def test_rejected_rollbacks_never_reach_the_runs_actions(
 ) -> None:
     paused, model, tools = await _paused(seed, tmp_path, db)
     rejected = {q["id"]: {"text": "reject", "by": "dana (IC)"} for q in paused.questions}
-    done = await api.resume("inj", rejected, model=model, skill=seed, db=db, tools=tools)
+    done = await api.resume("inj", rejected, model=model, db=db, tools=tools)
     assert done.status == "completed", done.violations
     values, _ = await api.read_state("inj", db=db)
     types = [a["type"] for a in values["actions"]]

@@ -11,7 +11,7 @@ from typing import Any
 
 from langgraph.types import Command, interrupt
 
-from agent.graph._context import SkillContext, now, with_events
+from agent.graph._context import SkillContext, events, now
 from agent.graph.questions import is_approval, normalize_answer
 from agent.graph.state import RunState
 
@@ -20,13 +20,13 @@ def make_ask(ctx: SkillContext) -> Any:
     """Node factory: pause for answers, then record them everywhere they belong."""
 
     def ask(state: RunState) -> Command[str]:
-        pending = list(state.get("pending", []))
+        pending: list[dict[str, Any]] = [dict(q) for q in state.get("pending", [])]
         reply = interrupt({"questions": pending, "skill": ctx.skill.name})
         given = reply if isinstance(reply, dict) else {}
-        answers = dict(state.get("answers", {}))
-        approvals = dict(state.get("approvals", {}))
-        notes = list(state.get("scratchpad", []))
-        events: list[tuple[str, dict[str, Any]]] = []
+        answers: dict[str, Any] = dict(state.get("answers", {}))
+        approvals: dict[str, Any] = dict(state.get("approvals", {}))
+        notes: list[dict[str, Any]] = []
+        logged: list[tuple[str, dict[str, Any]]] = []
         still: list[dict[str, Any]] = []
         at = now()
         for q in pending:
@@ -38,7 +38,7 @@ def make_ask(ctx: SkillContext) -> Any:
                 record["approved"] = is_approval(record)
                 approvals[q["id"]] = record
             answers[q["id"]] = record
-            events.append(("answer", {"question_id": q["id"], **record}))
+            logged.append(("answer", {"question_id": q["id"], **record}))
             notes.append(
                 {
                     "at": at,
@@ -54,7 +54,7 @@ def make_ask(ctx: SkillContext) -> Any:
                 "answers": answers,
                 "approvals": approvals,
                 "scratchpad": notes,
-                "audit_log": with_events(state, *events),
+                "audit_log": events(*logged),
             },
         )
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph.graph import END
+from langgraph.runtime import Runtime
+from langgraph.store.base import BaseStore
 from langgraph.types import Command
 
 from agent.graph import guard_rules
-from agent.graph._context import SkillContext, with_events, with_usage
+from agent.graph._context import SkillContext, call_model, events, usage_of
 from agent.graph.prompts import audit_messages
 from agent.graph.state import RunState
 from agent.llm.base import ModelRequest
@@ -83,7 +85,7 @@ def _owner(ctx: SkillContext, state: RunState, problems: list[str]) -> str:
     return plan_ids[-1]
 
 
-async def _remember(ctx: SkillContext, state: RunState) -> None:
+async def _remember(ctx: SkillContext, memory: BaseStore, state: RunState) -> None:
     """Keep what this run learned (step summaries and outputs) for later runs' planners."""
     results = state.get("results", {})
     lesson = {
@@ -92,19 +94,20 @@ async def _remember(ctx: SkillContext, state: RunState) -> None:
         "outputs": state.get("outputs", {}),
     }
     key = f"{state.get('started_at', '')}-{len(results)}"
-    await ctx.memory.aput(ctx.lessons_namespace, key, lesson)  # type: ignore[union-attr]
+    await memory.aput(ctx.lessons_namespace, key, lesson)
 
 
 def make_audit(ctx: SkillContext) -> Any:
     """Node factory: audit the finished run and complete, revise once, or block."""
 
-    async def audit(state: RunState) -> Command[str]:
+    async def audit(state: RunState, runtime: Runtime[Any]) -> Command[str]:
         problems, verdicts = deterministic_problems(ctx, state)
         update: dict[str, Any] = {}
         checks: list[dict[str, Any]] = []
         if not problems and ctx.skill.success_criteria:
             purpose = ctx.purpose("audit")
-            response = await ctx.model.generate(
+            response = await call_model(
+                runtime,
                 ModelRequest(
                     purpose=purpose,
                     messages=audit_messages(
@@ -114,7 +117,7 @@ def make_audit(ctx: SkillContext) -> Any:
                         {k: v["result"] for k, v in state.get("results", {}).items()},
                     ),
                     schema=ctx.schemas.audit,
-                )
+                ),
             )
             output = response.output
             assert not isinstance(output, str)
@@ -124,18 +127,17 @@ def make_audit(ctx: SkillContext) -> Any:
                 for c in checks
                 if not c["met"]
             ]
-            update["usage"] = with_usage(state, purpose, response)
+            update["usage"] = usage_of(purpose, response)
         result = {"passed": not problems, "problems": problems, "criteria": checks}
         if not problems:
-            if ctx.memory is not None:
-                await _remember(ctx, state)
+            if ctx.settings.memory and runtime.store is not None:
+                await _remember(ctx, runtime.store, state)
             return Command(
                 goto=END,
                 update={
                     **update,
                     "status": "completed",
-                    "audit_log": with_events(
-                        state,
+                    "audit_log": events(
                         ("audit_result", result),
                         ("outputs", {"outputs": state.get("outputs", {})}),
                         ("status", {"status": "completed"}),
@@ -149,10 +151,9 @@ def make_audit(ctx: SkillContext) -> Any:
                 update={
                     **update,
                     "status": "blocked",
-                    "violations": [*state.get("violations", []), *problems],
-                    "verdicts": [*state.get("verdicts", []), *verdicts],
-                    "audit_log": with_events(
-                        state,
+                    "violations": problems,
+                    "verdicts": verdicts,
+                    "audit_log": events(
                         ("audit_result", result),
                         ("status", {"status": "blocked", "violations": problems}),
                     ),
@@ -169,8 +170,7 @@ def make_audit(ctx: SkillContext) -> Any:
                 "feedback": feedback,
                 "cursor": next(i for i, p in enumerate(state["plan"]) if p["id"] == target),
                 "return_to": len(state["plan"]),
-                "audit_log": with_events(
-                    state,
+                "audit_log": events(
                     ("audit_result", result),
                     ("decision", {"revise": target, "reason": "audit failed"}),
                 ),

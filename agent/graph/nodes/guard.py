@@ -4,16 +4,19 @@ Order matters: questions the step raised come first (the step re-runs with the
 answers); then the deterministic rules, whose outcome no model can change; then
 the batched LLM judge for the guardrails no rule covers. The judge runs at most
 once per draft, so a re-check after an approval costs no model call.
+Clarification is bounded: past ``max_clarify_rounds`` for a step, the step's own
+assumption stands and is recorded instead of asking again.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from agent.graph import guard_rules
-from agent.graph._context import SkillContext, with_events, with_note, with_usage
+from agent.graph._context import SkillContext, call_model, events, note, usage_of
 from agent.graph.nodes.router import approval_questions, ask, blocked, send_back
 from agent.graph.prompts import judge_messages
 from agent.graph.questions import clarify_question
@@ -29,7 +32,7 @@ def _accept(
     fields = result.get("fields", {})
     outputs = dict(state.get("outputs", {}))
     outputs.update({k: v for k, v in fields.items() if k in declared})
-    actions = [a for a in state.get("actions", []) if a.get("step") != step_id]
+    actions = [dict(a) for a in state.get("actions", []) if a.get("step") != step_id]
     actions += guard_rules.actions_of(draft)
     evidence = list(dict.fromkeys([*state.get("evidence", []), *result.get("evidence", [])]))
     back = state.get("return_to")
@@ -47,9 +50,8 @@ def _accept(
             "draft": None,
             "cursor": back if back is not None else state.get("cursor", 0) + 1,
             "return_to": None,
-            "verdicts": [*state.get("verdicts", []), *verdicts],
-            "audit_log": with_events(
-                state,
+            "verdicts": verdicts,
+            "audit_log": events(
                 *(("verdict", v) for v in verdicts),
                 *(("decision", {"step": step_id, **d}) for d in result.get("decisions", [])),
             ),
@@ -57,43 +59,74 @@ def _accept(
     )
 
 
+def _clarify(
+    ctx: SkillContext, state: RunState, draft: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The questions the step raised that were not asked yet, within the step's round bound.
+
+    Model-made questions are deduplicated by their normalized text (the id hashes it).
+    Past the bound the step's result stands: the unasked questions become a scratchpad
+    note, so the assumption the run went on with is on record.
+    """
+    step_id = draft["step"]
+    asked = {q["id"] for q in state.get("questions", [])}
+    new: dict[str, dict[str, Any]] = {}
+    for report in draft["result"].get("ambiguities", []):
+        q = clarify_question(ctx.skill, report, ctx.prefix + step_id)
+        if q["id"] not in asked:
+            new.setdefault(q["id"], q)
+    rounds = state.get("clarify_rounds", {}).get(step_id, 0)
+    if not new or rounds < ctx.settings.max_clarify_rounds:
+        return list(new.values()), {}
+    texts = "; ".join(q["text"] for q in new.values())
+    why = f"not asked (clarification bound of {ctx.settings.max_clarify_rounds} reached): {texts}"
+    return [], {
+        "scratchpad": note(step_id, "assumption", why),
+        "audit_log": events(("decision", {"step": step_id, "assumed": why})),
+    }
+
+
 def make_guard(ctx: SkillContext) -> Any:
     """Node factory: check the waiting step result and route on the outcome."""
 
-    async def guard(state: RunState) -> Command[str]:
+    async def guard(state: RunState, runtime: Runtime[Any]) -> Command[str]:
         draft = dict(state["draft"] or {})
         step_id = draft["step"]
         if draft.get("invoked_status") not in (None, "completed"):
             why = draft.get("invoked_violations") or [
                 f"invoked step {step_id} ended {draft['invoked_status']}"
             ]
-            return blocked(state, list(why), [])
-        asked = {q["id"] for q in state.get("questions", [])}
-        new = [
-            q
-            for r in draft["result"].get("ambiguities", [])
-            if (q := clarify_question(ctx.skill, r, ctx.prefix + step_id))["id"] not in asked
-        ]
+            return blocked(list(why), [])
+        new, assumed = _clarify(ctx, state, draft)
         if new:
             # The step re-runs with the answers; its partial result is in steps_log.
+            rounds = dict(state.get("clarify_rounds", {}))
+            rounds[step_id] = rounds.get(step_id, 0) + 1
             return ask(
                 state,
                 new,
                 [],
                 draft=None,
-                scratchpad=with_note(state, step_id, "ask", f"asked {[q['id'] for q in new]}"),
+                clarify_rounds=rounds,
+                scratchpad=note(step_id, "ask", f"asked {[q['id'] for q in new]}"),
             )
 
         verdicts = guard_rules.after(ctx, state, draft)
         update: dict[str, Any] = {}
         if "judged" not in draft:
-            draft["judged"], update = await _judge(ctx, state, draft)
+            draft["judged"], update = await _judge(ctx, runtime, state, draft)
         verdicts += draft["judged"]
-        state = {**state, **update}  # type: ignore[typeddict-item]
         command = _decide(ctx, state, draft, verdicts)
-        # The judge's usage (and the judged draft, for a re-check after approval) survive
-        # whichever way the run goes.
-        merged = {**update, "draft": draft, **dict(command.update or {})}
+        # The judge's usage and verdicts (and the judged draft, for a re-check after an
+        # approval) survive whichever way the run goes.
+        merged: dict[str, Any] = {"draft": draft, **dict(command.update or {})}
+        for key in ("usage",):
+            if key in update:
+                merged[key] = update[key]
+        for key in ("verdicts", "audit_log", "scratchpad"):
+            extra = [*assumed.get(key, []), *update.get(key, [])]
+            if extra:
+                merged[key] = [*extra, *merged.get(key, [])]
         return Command(goto=command.goto, update=merged)
 
     return guard
@@ -107,7 +140,7 @@ def _decide(
     failing = [v for v in verdicts if v["outcome"] != "allow"]
     rules = [v for v in failing if v["tier"] != "judge"]  # judge verdicts are recorded already
     if hard := [v for v in failing if v["outcome"] == "block"]:
-        return blocked(state, [v["message"] for v in hard], rules)
+        return blocked([v["message"] for v in hard], rules)
     if revise := [v for v in failing if v["outcome"] == "revise"]:
         target = revise[0].get("step") or step_id
         message = "; ".join(v["message"] for v in revise)
@@ -122,7 +155,7 @@ def _decide(
 
 
 async def _judge(
-    ctx: SkillContext, state: RunState, draft: dict[str, Any]
+    ctx: SkillContext, runtime: Runtime[Any], state: RunState, draft: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """One batched model call over the judged guardrails (none in eco mode if configured)."""
     step_id = draft["step"]
@@ -136,14 +169,15 @@ async def _judge(
     ):
         return [], {}
     purpose = ctx.purpose(f"judge:{step_id}")
-    response = await ctx.model.generate(
+    response = await call_model(
+        runtime,
         ModelRequest(
             purpose=purpose,
             messages=judge_messages(
                 ctx.skill, ctx.kernels, ctx.step(step_id), guardrails, draft["result"]
             ),
             schema=ctx.schemas.judge,
-        )
+        ),
     )
     output = response.output
     assert not isinstance(output, str)
@@ -164,7 +198,7 @@ async def _judge(
     ]
     # Recorded now, allow or not, so the log shows what the judge said even when a rule wins.
     return verdicts, {
-        "usage": with_usage(state, purpose, response),
-        "verdicts": [*state.get("verdicts", []), *verdicts],
-        "audit_log": with_events(state, *(("verdict", v) for v in verdicts)),
+        "usage": usage_of(purpose, response),
+        "verdicts": verdicts,
+        "audit_log": events(*(("verdict", v) for v in verdicts)),
     }

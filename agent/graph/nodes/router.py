@@ -5,6 +5,9 @@ checked in code: an unmet requirement sends the run back to the step that
 produces it (bounded), an action that needs approval becomes a question, and a
 hard violation halts the run as ``blocked``. Nothing a model said can change
 these outcomes; only a recorded human approval can.
+
+The helpers here build the updates other nodes route with; like every node they
+return only what they add to the append-only channels.
 """
 
 from __future__ import annotations
@@ -15,24 +18,27 @@ from langgraph.graph import END
 from langgraph.types import Command
 
 from agent.graph import guard_rules
-from agent.graph._context import SkillContext, with_events
+from agent.graph._context import SkillContext, events
 from agent.graph.questions import make_question
 from agent.graph.state import RunState
 
 
-def blocked(state: RunState, violations: list[str], verdicts: list[dict[str, Any]]) -> Command[str]:
+def blocked(violations: list[str], verdicts: list[dict[str, Any]], **update: Any) -> Command[str]:
     """Halt the run as ``blocked``, with the violations on record."""
     return Command(
         goto=END,
         update={
+            **update,
             "status": "blocked",
-            "violations": [*state.get("violations", []), *violations],
-            "verdicts": [*state.get("verdicts", []), *verdicts],
-            "audit_log": with_events(
-                state,
-                *(("verdict", v) for v in verdicts),
-                ("status", {"status": "blocked", "violations": violations}),
-            ),
+            "violations": violations,
+            "verdicts": verdicts,
+            "audit_log": [
+                *update.get("audit_log", []),
+                *events(
+                    *(("verdict", v) for v in verdicts),
+                    ("status", {"status": "blocked", "violations": violations}),
+                ),
+            ],
         },
     )
 
@@ -56,18 +62,31 @@ def approval_questions(
 def ask(
     state: RunState, questions: list[dict[str, Any]], verdicts: list[dict[str, Any]], **update: Any
 ) -> Command[str]:
-    """Queue ``questions`` for the ``ask`` node (it interrupts once for all of them)."""
-    asked = [q for q in questions if q["id"] not in {p["id"] for p in state.get("questions", [])}]
+    """Queue ``questions`` for the ``ask`` node (it interrupts once for all of them).
+
+    Each question asked for the first time gets the run's next short alias (``q1``).
+    """
+    known: dict[str, dict[str, Any]] = {p["id"]: dict(p) for p in state.get("questions", [])}
+    asked: list[dict[str, Any]] = []
+    pending = []
+    for q in questions:
+        if q["id"] in known:
+            pending.append(known[q["id"]])
+            continue
+        q = {**q, "alias": f"q{len(known) + len(asked) + 1}"}
+        asked.append(q)
+        pending.append(q)
     return Command(
         goto="ask",
         update={
-            "pending": questions,
-            "questions": [*state.get("questions", []), *asked],
-            "verdicts": [*state.get("verdicts", []), *verdicts],
-            "audit_log": with_events(
-                state, *(("verdict", v) for v in verdicts), *(("question", q) for q in asked)
-            ),
             **update,
+            "pending": pending,
+            "questions": asked,
+            "verdicts": verdicts,
+            "audit_log": [
+                *update.get("audit_log", []),
+                *events(*(("verdict", v) for v in verdicts), *(("question", q) for q in asked)),
+            ],
         },
     )
 
@@ -80,14 +99,15 @@ def send_back(
     verdicts: list[dict[str, Any]],
     *,
     resume_at: int | None,
+    **update: Any,
 ) -> Command[str]:
     """Re-run ``target`` with ``message`` as feedback, or block once its revisions are used up."""
     attempts = dict(state.get("attempts", {}))
     if attempts.get(target, 0) >= ctx.settings.max_step_revisions:
         return blocked(
-            state,
             [f"{message} (still unmet after {attempts.get(target, 0)} revision(s) of {target})"],
             verdicts,
+            **update,
         )
     attempts[target] = attempts.get(target, 0) + 1
     feedback = dict(state.get("feedback", {}))
@@ -96,17 +116,20 @@ def send_back(
     return Command(
         goto="router",
         update={
+            **update,
             "attempts": attempts,
             "feedback": feedback,
             "cursor": index,
             "return_to": resume_at,
             "draft": None,
-            "verdicts": [*state.get("verdicts", []), *verdicts],
-            "audit_log": with_events(
-                state,
-                *(("verdict", v) for v in verdicts),
-                ("decision", {"revise": target, "reason": message}),
-            ),
+            "verdicts": verdicts,
+            "audit_log": [
+                *update.get("audit_log", []),
+                *events(
+                    *(("verdict", v) for v in verdicts),
+                    ("decision", {"revise": target, "reason": message}),
+                ),
+            ],
         },
     )
 
@@ -127,18 +150,18 @@ def make_router(ctx: SkillContext) -> Any:
         verdicts = guard_rules.before(ctx, state, step_id)
         failing = [v for v in verdicts if v["outcome"] != "allow"]
         if hard := [v for v in failing if v["outcome"] == "block"]:
-            return blocked(state, [v["message"] for v in hard], failing)
+            return blocked([v["message"] for v in hard], failing)
         if revise := [v for v in failing if v["outcome"] == "revise"]:
             target = revise[0].get("step") or ""
             if target in {p["id"] for p in plan} and target != step_id:
                 return send_back(
                     ctx, state, target, revise[0]["message"], failing, resume_at=cursor
                 )
-            return blocked(state, [v["message"] for v in revise], failing)
+            return blocked([v["message"] for v in revise], failing)
         if approve := [v for v in failing if v["outcome"] == "approve"]:
             if questions := approval_questions(state, approve, ctx.prefix + step_id):
                 return ask(state, questions, failing)
-            return blocked(state, [f"not approved: {v['message']}" for v in approve], failing)
+            return blocked([f"not approved: {v['message']}" for v in approve], failing)
         return Command(goto=step_id)
 
     return router

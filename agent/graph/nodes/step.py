@@ -11,19 +11,18 @@ import json
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.config import get_stream_writer
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
 
-from agent.graph._context import SkillContext, now, with_events, with_note, with_usage
+from agent.graph._context import SkillContext, call_model, events, note, now, run_context, usage_of
 from agent.graph.prompts import step_messages
 from agent.graph.state import RunState
 from agent.llm.base import Message, ModelRequest, ToolCallRecord
 
 
 def _plan_item(state: RunState, step_id: str) -> dict[str, Any]:
-    return next(
-        (p for p in state.get("plan", []) if p["id"] == step_id), {"goal": "", "mode": "power"}
-    )
+    found = next((p for p in state.get("plan", []) if p["id"] == step_id), None)
+    return dict(found) if found is not None else {"goal": "", "mode": "power"}
 
 
 def _log_entry(step_id: str, item: dict[str, Any], started: str, **extra: Any) -> dict[str, Any]:
@@ -84,17 +83,20 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
     ms = ctx.step(step_id)
     purpose = ctx.purpose(f"step:{step_id}")
 
-    async def step(state: RunState) -> dict[str, Any]:
+    async def step(state: RunState, runtime: Runtime[Any]) -> dict[str, Any]:
         started = now()
         item = _plan_item(state, step_id)
-        get_stream_writer()({"event": "step_start", "step": step_id, "skill": ctx.skill.name})
+        runtime.stream_writer(
+            {"event": "step_start", "step": step_id, "mode": item["mode"], "skill": ctx.skill.name}
+        )
         prior = {sid: r["result"] for sid, r in state.get("results", {}).items()}
         answers = [
             {"question": q["text"], **state.get("answers", {})[q["id"]]}
             for q in state.get("questions", [])
             if q["id"] in state.get("answers", {})
         ]
-        response = await ctx.model.generate(
+        response = await call_model(
+            runtime,
             ModelRequest(
                 purpose=purpose,
                 messages=step_messages(
@@ -109,13 +111,17 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
                     feedback=state.get("feedback", {}).get(step_id, []),
                 ),
                 schema=ctx.schemas.step,
-                tools=ctx.tools,
-            )
+                tools=run_context(runtime).tools,
+            ),
         )
         output = response.output
         assert not isinstance(output, str)
         result = _with_tool_findings(output.model_dump(), response.tool_calls)
-        notes = result.pop("notes", "")
+        notes = note(step_id, "note", result.pop("notes", ""))
+        if not 0.0 <= result["confidence"] <= 1.0:
+            clamped = min(max(result["confidence"], 0.0), 1.0)
+            notes += note(step_id, "clamped", f"confidence {result['confidence']} → {clamped}")
+            result["confidence"] = clamped
         entry = _log_entry(
             step_id,
             item,
@@ -127,18 +133,16 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
             messages=_private_notes_removed(response.messages),
             tool_calls=[c.model_dump() for c in response.tool_calls],
         )
-        get_stream_writer()({"event": "step_end", "step": step_id, "skill": ctx.skill.name})
         return {
             "draft": {
                 "step": step_id,
                 "result": result,
                 "answers_seen": list(state.get("answers", {})),
             },
-            "steps_log": [*state.get("steps_log", []), entry],
-            "usage": with_usage(state, purpose, response),
-            "scratchpad": with_note(state, step_id, "note", notes),
-            "audit_log": with_events(
-                state,
+            "steps_log": [entry],
+            "usage": usage_of(purpose, response),
+            "scratchpad": notes,
+            "audit_log": events(
                 ("step_start", {"step": step_id, "mode": item["mode"], "at": started}),
                 (
                     "step_end",
@@ -156,19 +160,25 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
     return step
 
 
-def make_invoke(ctx: SkillContext, step_id: str, subgraph: CompiledStateGraph[Any]) -> Any:
+def make_invoke(
+    ctx: SkillContext, step_id: str, subgraph: CompiledStateGraph[Any, Any, Any, Any]
+) -> Any:
     """Node factory for a master skill's ``**Invokes:**`` step: run the invoked skill's graph.
 
     The subgraph shares the parent's checkpointer (under its own namespace), so an
     interrupt inside it pauses the whole run and a resume continues inside it.
     """
 
-    async def invoke(state: RunState, config: RunnableConfig) -> dict[str, Any]:
+    async def invoke(
+        state: RunState, config: RunnableConfig, runtime: Runtime[Any]
+    ) -> dict[str, Any]:
         started = now()
         item = _plan_item(state, step_id)
         prior = {sid: r["result"].get("fields", {}) for sid, r in state.get("results", {}).items()}
         inputs = {**state.get("inputs", {}), **{k: v for f in prior.values() for k, v in f.items()}}
-        final: dict[str, Any] = await subgraph.ainvoke({"inputs": inputs}, config)
+        final: dict[str, Any] = await subgraph.ainvoke(
+            {"inputs": inputs}, config, context=runtime.context
+        )
         status = final.get("status", "failed")
         result = {
             "summary": f"invoked skill finished {status}",
@@ -190,9 +200,6 @@ def make_invoke(ctx: SkillContext, step_id: str, subgraph: CompiledStateGraph[An
             messages=[],
             tool_calls=[],
         )
-        usage = {k: dict(v) for k, v in state.get("usage", {}).items()}
-        for purpose, row in final.get("usage", {}).items():
-            usage[purpose] = dict(row)
         return {
             "draft": {
                 "step": step_id,
@@ -201,10 +208,9 @@ def make_invoke(ctx: SkillContext, step_id: str, subgraph: CompiledStateGraph[An
                 "invoked_status": status,
                 "invoked_violations": list(final.get("violations", [])),
             },
-            "steps_log": [*state.get("steps_log", []), entry],
-            "usage": usage,
-            "audit_log": with_events(
-                state,
+            "steps_log": [entry],
+            "usage": dict(final.get("usage", {})),
+            "audit_log": events(
                 ("step_start", {"step": step_id, "mode": item["mode"], "at": started}),
                 (
                     "step_end",

@@ -15,7 +15,7 @@ scripted model driving the compiled skill graph, answered from its
    steps' prompts quote, ``step_end`` / ``outputs`` audit events, timings; a
    dropped tool call takes the evidence links only it returned along. (Token usage
    stays as the base run recorded it.) The audit hash chain is rebuilt with
-   :func:`agent.runtime.audit.append_event`, so ``verify_chain`` passes.
+   :func:`agent.audit.append_event`, so ``verify_chain`` passes.
 
 The expected verdicts live in ``labels.yaml`` and are written by hand, never
 derived from the scorers. Run from the repo root::
@@ -37,13 +37,13 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from agent.audit import append_event, verify_chain
+from agent.engine import api
+from agent.engine.answers import match_answers
+from agent.engine.transcript import Transcript
 from agent.evals.runner import Scenario, load_suite, model_factory
 from agent.graph.prompts import data
 from agent.plugins import ToolContext, load_tools
-from agent.runtime import api
-from agent.runtime.answers import match_answers
-from agent.runtime.audit import append_event, verify_chain
-from agent.runtime.transcript import Transcript
 from agent.skill.library import Library, SkillSet, default_skill_paths
 
 HERE = Path(__file__).resolve().parent
@@ -84,7 +84,7 @@ def deterministic_clock(start: datetime, tick: timedelta) -> Iterator[None]:
     """Every timestamp the run records comes from a clock that reads ``start + n * tick``.
 
     The graph takes its times from ``agent.graph._context.now`` and the audit log
-    from ``agent.runtime.audit``; both read ``datetime.now``.
+    from ``agent.audit``; both read ``datetime.now``.
     """
     reads = 0
 
@@ -98,7 +98,7 @@ def deterministic_clock(start: datetime, tick: timedelta) -> Iterator[None]:
 
     with (
         mock.patch("agent.graph._context.datetime", Clock),
-        mock.patch("agent.runtime.audit.datetime", Clock),
+        mock.patch("agent.audit.datetime", Clock),
     ):
         yield
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from agent.runtime.audit import append_event
-from agent.runtime.transcript import (
+from agent.audit import append_event
+from agent.engine.transcript import (
     TRANSCRIPT_SCHEMA_PATH,
     Transcript,
     render_schema,
@@ -71,7 +71,7 @@ def document(**over: Any) -> dict[str, Any]:
 
 def test_committed_schema_equals_the_generated_one() -> None:
     committed = TRANSCRIPT_SCHEMA_PATH.read_text(encoding="utf-8")
-    assert committed == render_schema(), "run: python -m agent.runtime.transcript"
+    assert committed == render_schema(), "run: python -m agent.engine.transcript"
 
 
 def test_schema_is_versioned_and_closed_at_the_top() -> None:

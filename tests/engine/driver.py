@@ -20,10 +20,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from agent.engine import api
 from agent.errors import UserError
 from agent.llm.base import ModelRequest, ModelResponse
 from agent.llm.scripted import ScriptedModel
-from agent.runtime import api
 
 
 class BlockingModel:
@@ -72,9 +72,7 @@ async def main() -> int:
             )
         else:
             answers = json.loads(args.answers) if args.answers else None
-            result = await api.resume(
-                args.thread, answers, model=model, skill=args.skill, db=args.db
-            )
+            result = await api.resume(args.thread, answers, model=model, db=args.db)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

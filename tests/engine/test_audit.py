@@ -9,7 +9,7 @@ from typing import Any
 
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-from agent.runtime.audit import GENESIS_HASH, AuditEvent, append_event, verify_chain
+from agent.audit import GENESIS_HASH, AuditEvent, append_event, verify_chain
 
 
 def log_of(n: int = 4) -> list[dict[str, Any]]:

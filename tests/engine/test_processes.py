@@ -16,10 +16,10 @@ import pytest
 from graph.scripts import incident
 from graph.scripts.incident import find, reply
 
+from agent.engine import api
 from agent.errors import ThreadBusyError
 from agent.graph.compile import judge_schedule
 from agent.llm.scripted import ScriptedModel
-from agent.runtime import api
 from agent.skill.library import Library
 
 REPO = Path(__file__).resolve().parents[2]
@@ -131,7 +131,7 @@ async def test_a_killed_process_resumes_without_repeating_completed_model_calls(
     proc.communicate()
     # This process only has the replies from mitigation on: a repeated call would fail.
     model = ScriptedModel(rest)
-    result = await api.resume(thread_id, model=model, skill=str(SEED), db=run_db)
+    result = await api.resume(thread_id, model=model, db=run_db)
     assert result.status == "completed", result
     model.assert_complete()
 
@@ -161,7 +161,7 @@ async def test_double_resume_one_wins_and_the_other_gets_a_clear_error(
     )
     await _wait_for(marker)
     with pytest.raises(ThreadBusyError, match=thread_id):
-        await api.resume(thread_id, answers, model=ScriptedModel(rest), skill=str(SEED), db=run_db)
+        await api.resume(thread_id, answers, model=ScriptedModel(rest), db=run_db)
     release.write_text("go")
     code, result, err = _finish(winner)
     assert code == 0, err

@@ -1,7 +1,7 @@
 """Turn a run's checkpointed state into the versioned transcript document.
 
 Secrets: the transcript leaves the machine (tickets, eval reports), so every
-value in it passes :func:`agent.runtime.audit.redact`, the audit log's own
+value in it passes :func:`agent.audit.redact`, the audit log's own
 redaction; a bearer token or API key quoted in evidence, a tool result or a
 model reply is exported as ``[redacted]``. The checkpoint keeps the run's data
 verbatim on purpose: it is the run's working memory, read back on resume and
@@ -17,8 +17,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from agent.runtime.audit import redact
-from agent.runtime.transcript import Transcript
+from agent.audit import redact
+from agent.engine.recipe import Recipe
+from agent.engine.transcript import Transcript
 
 
 def _ms(start: str | None, end: str | None) -> float | None:
@@ -38,10 +39,18 @@ def build_transcript(
     status: str,
     usage: dict[str, Any],
     include_scratchpad: bool = False,
+    recipe: Recipe | None = None,
+    failure: dict[str, Any] | None = None,
 ) -> Transcript:
-    """The transcript of one run; the scratchpad only when asked for explicitly."""
+    """The transcript of one run; the scratchpad only when asked for explicitly.
+
+    A run that failed before its first step still names its skill and model (from
+    the recipe) and says what failed, so it can be read and scored.
+    """
     log = list(values.get("audit_log", []))
     loaded: dict[str, Any] = next((e["data"] for e in log if e["kind"] == "skill_loaded"), {})
+    if not loaded and recipe is not None:
+        loaded = {"name": recipe.skill.name, "content_hash": recipe.skill.content_hash}
     asked_at = {e["data"]["id"]: e["at"] for e in log if e["kind"] == "question"}
     steps = [
         {k: v for k, v in entry.items() if k in _STEP_KEYS} for entry in values.get("steps_log", [])
@@ -56,7 +65,7 @@ def build_transcript(
             "version": loaded.get("version"),
             "content_hash": loaded.get("content_hash", ""),
         },
-        "model": values.get("model", ""),
+        "model": values.get("model") or (recipe.model_name or recipe.model or "" if recipe else ""),
         "status": status,
         "started_at": started,
         "ended_at": ended,
@@ -80,6 +89,8 @@ def build_transcript(
             ],
         },
     }
+    if failure is not None:
+        doc["failure"] = failure
     if include_scratchpad:
         doc["scratchpad"] = values.get("scratchpad", [])
     # the audit log is redacted when written, and its hashes cover exactly that text

@@ -1,4 +1,4 @@
-"""The post-approval webhook: only approved actions leave the run, each exactly once."""
+"""The post-approval webhook: only approved actions leave the run, through the outbox, once."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ import pytest
 import respx
 import yaml
 
-from agent.dispatch import approved_actions, dispatch_approved, dispatch_thread
+from agent.engine import api
+from agent.engine.outbox import approved_actions, flush, queue_approved
+from agent.engine.store import open_store
 from agent.graph.rules import approval_id
 from agent.llm.scripted import ScriptedModel
-from agent.plugins import ToolContext, load_tools
-from agent.runtime import api
+from agent.plugins import ACTION_WEBHOOK_ENV
 from agent.skill.library import SkillSet
 from agent.skill.policy import ApprovalRule, Policy, load_policy
-from tools import examples
 
 HOOK = "https://automation.example.test/actions"
 REPO = Path(__file__).resolve().parents[2]
@@ -69,13 +69,19 @@ def test_an_edited_action_does_not_ride_on_an_old_approval(policy: Policy) -> No
     assert approved_actions(values, policy) == []
 
 
+async def _send(db: str, policy: Policy, values: Any, url: str | None) -> list[dict[str, Any]]:
+    async with open_store(db) as store:
+        await queue_approved(store, "t", values, policy)
+        return await flush(store, "t", url)
+
+
 @respx.mock
-async def test_each_approved_action_is_posted_once(policy: Policy, tmp_path: Path) -> None:
+async def test_each_approved_action_is_posted_once(policy: Policy, db: str) -> None:
     route = respx.post(HOOK).mock(return_value=httpx.Response(200))
     values = _values(policy, True)
-    first = await dispatch_approved(values, policy, url=HOOK, data_dir=tmp_path, thread_id="t")
-    again = await dispatch_approved(values, policy, url=HOOK, data_dir=tmp_path, thread_id="t")
-    assert [d.delivered for d in first] == [True]
+    first = await _send(db, policy, values, HOOK)
+    again = await _send(db, policy, values, HOOK)
+    assert [d["status"] for d in first] == ["delivered"]
     assert again == []
     body = json.loads(route.calls.last.request.content)
     assert body["action"]["type"] == "rollback-deploy"
@@ -83,57 +89,37 @@ async def test_each_approved_action_is_posted_once(policy: Policy, tmp_path: Pat
 
 
 @respx.mock
-async def test_a_failed_post_is_tried_again_next_time(policy: Policy, tmp_path: Path) -> None:
+async def test_a_failed_post_is_tried_again_next_time(policy: Policy, db: str) -> None:
     route = respx.post(HOOK).mock(side_effect=[httpx.Response(502), httpx.Response(200)])
     values = _values(policy, True)
-    failed = await dispatch_approved(values, policy, url=HOOK, data_dir=tmp_path, thread_id="t")
-    retried = await dispatch_approved(values, policy, url=HOOK, data_dir=tmp_path, thread_id="t")
-    assert [(d.delivered, d.error) for d in failed] == [(False, "HTTP 502: ")]
-    assert [d.delivered for d in retried] == [True]
+    failed = await _send(db, policy, values, HOOK)
+    retried = await _send(db, policy, values, HOOK)
+    assert [(d["status"], d["error"]) for d in failed] == [("failed", "HTTP 502: ")]
+    assert [d["status"] for d in retried] == ["delivered"]
     assert route.call_count == 2
 
 
-async def test_without_a_url_nothing_is_sent(policy: Policy, tmp_path: Path) -> None:
-    values = _values(policy, True)
-    assert await dispatch_approved(values, policy, url=None, data_dir=tmp_path, thread_id="t") == []
+async def test_without_a_url_nothing_is_sent(policy: Policy, db: str) -> None:
+    assert await _send(db, policy, _values(policy, True), None) == []
 
 
 @respx.mock
-async def test_the_webhook_is_called_only_after_the_human_approved(
-    seed: SkillSet, policy: Policy, tmp_path: Path, db: str
+async def test_a_library_run_sends_the_approved_action_once_whoever_drives_it(
+    seed: SkillSet, tmp_path: Path, db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv(ACTION_WEBHOOK_ENV, HOOK)
     route = respx.post(HOOK).mock(return_value=httpx.Response(200))
-    ctx = ToolContext(data_dir=tmp_path, thread_id="run", evidence_dir=EXAMPLE)
-    tools = load_tools(seed.skill, ctx)
     model = ScriptedModel.from_file(EXAMPLE / "script.yaml")
     answers = yaml.safe_load((EXAMPLE / "answers.yaml").read_text(encoding="utf-8"))
-    result = await api.start(seed, {"alert": "5xx"}, "run", model=model, db=db, tools=tools)
-    sent = 0
-    while True:
-        values, _ = await api.read_state("run", db=db)
-        sent += len(
-            await dispatch_approved(values, policy, url=HOOK, data_dir=tmp_path, thread_id="run")
-        )
-        if result.status != "paused":
-            break
-        assert not any(q["kind"] == "approval" for q in result.questions) or sent == 0
+    result = await api.start(
+        seed, {"alert": "5xx"}, "run", model=model, db=db, data_dir=tmp_path, evidence=EXAMPLE
+    )
+    while result.status == "paused":
+        assert route.call_count == 0  # nothing leaves before the human said yes
         given = {
             q["id"]: answers.get(q["id"], answers.get(q["trigger"] or "")) for q in result.questions
         }
-        result = await api.resume("run", given, model=model, skill=seed, db=db, tools=tools)
+        result = await api.resume("run", given, model=model, db=db, data_dir=tmp_path)
     assert result.status == "completed"
-    assert sent == route.call_count == 1
-
-
-@respx.mock
-async def test_dispatch_thread_reads_the_stored_run(
-    seed: SkillSet, tmp_path: Path, db: str
-) -> None:
-    route = respx.post(HOOK).mock(return_value=httpx.Response(200))
-    ctx = ToolContext(
-        data_dir=tmp_path, thread_id="run", evidence_dir=EXAMPLE, action_webhook_url=HOOK
-    )
-    await examples.run_with_answers(seed, EXAMPLE, ctx, db, "run")
-    [sent] = await dispatch_thread(seed.skill, ctx, db=db)
-    assert sent.action["type"] == "rollback-deploy"
     assert route.call_count == 1
+    assert json.loads(route.calls.last.request.content)["action"]["type"] == "rollback-deploy"

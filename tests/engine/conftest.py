@@ -8,6 +8,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from agent.skill.library import Library, SkillSet
+
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -33,3 +35,15 @@ def run_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def thread_id() -> str:
     """Unique per test, so Postgres runs never collide."""
     return f"t-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(scope="session")
+def seed() -> SkillSet:
+    """incident-response with its foundation skills."""
+    return Library([Path(__file__).resolve().parents[2] / "skills"]).resolve("incident-response")
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    """A fresh SQLite run database per test."""
+    return f"sqlite:///{tmp_path / 'runs.sqlite'}"

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.runtime.audit import AuditEvent
+from agent.audit import AuditEvent
 
 SCHEMA_VERSION = "1"
 TRANSCRIPT_SCHEMA_PATH = Path(__file__).with_name("transcript.schema.json")
@@ -178,6 +178,9 @@ class Transcript(BaseModel):
     audit_log: list[AuditEvent] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     timings: Timings = Field(default_factory=Timings)
+    failure: dict[str, Any] | None = Field(
+        default=None, description="What failed (type, message, node) when status is failed."
+    )
     scratchpad: list[dict[str, Any]] | None = Field(
         default=None, description="Private reasoning notes; only when explicitly requested."
     )
@@ -195,5 +198,5 @@ def render_schema() -> str:
     return json.dumps(transcript_json_schema(), indent=2, sort_keys=True) + "\n"
 
 
-if __name__ == "__main__":  # regenerate: python -m agent.runtime.transcript
+if __name__ == "__main__":  # regenerate: python -m agent.engine.transcript
     TRANSCRIPT_SCHEMA_PATH.write_text(render_schema(), encoding="utf-8")

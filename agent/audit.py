@@ -12,7 +12,9 @@ that look like bearer tokens, API keys or ``password=`` pairs are redacted
 before hashing: the log must never hold a secret. Transcript export reuses
 :func:`redact` for everything else it publishes.
 
-Kinds the graph writes: ``skill_loaded`` (name, version, content_hash),
+Nodes add events with :func:`new_event`; :func:`chain_events` is the state
+channel's reducer that numbers and chains them. Kinds the graph writes:
+``skill_loaded`` (name, version, content_hash),
 ``plan``, ``step_start``, ``step_end``, ``verdict``, ``question``, ``answer``,
 ``decision``, ``outputs``, ``audit_result``, ``status``.
 """
@@ -105,6 +107,25 @@ def append_event(
     }
     events.append(event)
     return event
+
+
+def new_event(kind: str, data: dict[str, Any], *, at: str | None = None) -> dict[str, Any]:
+    """An event a node adds; the audit log's reducer numbers it and chains it."""
+    return {"kind": kind, "data": data, "at": at or _utc_now()}
+
+
+def chain_events(
+    log: list[dict[str, Any]] | None, new: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """The reducer of the audit-log channel: ``log`` plus ``new`` events, chained.
+
+    The node fixed each event's time, so the chain does not depend on when the
+    write is applied (a resume applies saved writes of a killed process later).
+    """
+    out = list(log or [])
+    for event in new or []:
+        append_event(out, event["kind"], event["data"], at=event.get("at"))
+    return out
 
 
 def verify_chain(events: Sequence[dict[str, Any]]) -> list[str]:

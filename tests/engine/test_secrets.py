@@ -8,7 +8,7 @@ WAL), the data directory's status and action logs, the exported transcript
 and the log records at DEBUG level.
 
 The checkpoint keeps evidence verbatim on purpose (see
-:mod:`agent.runtime._export`); only our own credentials must never reach it.
+:mod:`agent.engine._export`); only our own credentials must never reach it.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from llm.conftest import api as server
 from llm.conftest import model_requests
 from llm.wire import BASE_URL, completion
 
+from agent.engine import api
 from agent.llm import OpenAIChatModel, RetryPolicy
 from agent.plugins import ToolContext, load_tools
-from agent.runtime import api
 from agent.skill.library import Library, SkillSet
 
 __all__ = ["model_requests", "server"]  # the model layer's fixtures, shared here
@@ -182,7 +182,7 @@ async def test_secret_shaped_evidence_is_redacted_in_the_exported_transcript(run
     assert "[redacted]" in text
 
 
-def test_a_cli_run_leaves_the_key_in_no_sidecar_or_data_file(
+def test_a_cli_run_leaves_the_key_in_no_recipe_or_data_file(
     model_requests: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from agent.cli import main  # the CLI builds its own client from the environment
@@ -210,5 +210,5 @@ def test_a_cli_run_leaves_the_key_in_no_sidecar_or_data_file(
         )
     assert code == 0
     files = _files(home)
-    assert any(p.parent.name == "threads" for p in files)  # the sidecar exists
+    assert any(p.name.endswith(".sqlite") for p in files)  # the recipe lives in the database
     assert [str(p) for p in files if API_KEY.encode() in p.read_bytes()] == []

@@ -7,24 +7,51 @@ import sys
 import textwrap
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypedDict
 
 import pytest
 from langgraph.graph import END, START, StateGraph
 
-from agent.errors import ConfigError, ThreadBusyError, UserError
-from agent.runtime.store import (
+from agent.engine.store import (
     DB_FILENAME,
-    get_thread,
-    list_threads,
+    ThreadInfo,
     open_checkpointer,
-    record_thread,
+    open_store,
     resolve_db,
-    thread_lock,
 )
+from agent.errors import ConfigError, ThreadBusyError, UserError
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@asynccontextmanager
+async def thread_lock(db: str, thread_id: str, *, data_dir: Path) -> AsyncIterator[None]:
+    async with open_store(db, data_dir=data_dir) as store, store.lock(thread_id):
+        yield
+
+
+async def record_thread(
+    db: str, thread_id: str, *, skill: str, status: str, data_dir: Path
+) -> None:
+    async with open_store(db, data_dir=data_dir) as store:
+        if await store.get_run(thread_id) is None:
+            await store.create_run(thread_id, skill=skill, recipe={}, principal=None)
+        await store.update_run(thread_id, status=status)
+
+
+async def get_thread(db: str, thread_id: str, *, data_dir: Path) -> ThreadInfo | None:
+    async with open_store(db, data_dir=data_dir) as store:
+        return await store.get_run(thread_id)
+
+
+async def list_threads(db: str, *, data_dir: Path, limit: int) -> list[ThreadInfo]:
+    async with open_store(db, data_dir=data_dir) as store:
+        return await store.list_runs(limit=limit)
+
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -119,10 +146,11 @@ async def test_unreachable_postgres_is_a_clear_config_error() -> None:
 _HOLDER = """
 import asyncio, sys
 from pathlib import Path
-from agent.runtime.store import thread_lock
+from agent.engine.store import open_store
 
 async def main() -> None:
-    async with thread_lock(sys.argv[1], sys.argv[2], data_dir=Path(sys.argv[3])):
+    store_cm = open_store(sys.argv[1], data_dir=Path(sys.argv[3]))
+    async with store_cm as store, store.lock(sys.argv[2]):
         print("locked", flush=True)
         sys.stdin.readline()
 

@@ -1,0 +1,45 @@
+"""Scripted models that keep their place across processes.
+
+A script is one conversation: a scripted model hands out each purpose's
+replies in order. A run continued in another process (or on another machine)
+must go on where the last one stopped rather than replay the script from the
+top; the run's journal counts the replies each purpose used, and the model is
+started past them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agent.errors import ConfigError
+from agent.llm.scripted import ScriptedModel
+
+
+def _read(path: Path) -> Any:
+    """The script's data; unreadable or unparsable files are config errors naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read model script ({exc.strerror})") from None
+    try:
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: model script is not valid YAML/JSON: {exc}") from None
+
+
+def scripted_model(path: Path, used: Mapping[str, int]) -> ScriptedModel:
+    """The script at ``path`` with the first ``used[purpose]`` replies of each purpose skipped."""
+    data = _read(path) or {}
+    if isinstance(data, dict):
+        data = {
+            purpose: replies[int(used.get(str(purpose), 0)) :]
+            if isinstance(replies, list)
+            else replies
+            for purpose, replies in data.items()
+        }
+    return ScriptedModel(data, name=f"scripted:{path.name}", source=str(path))

@@ -1,0 +1,606 @@
+"""Start, answer, resume and inspect runs: the one engine every front door drives.
+
+A run is a LangGraph thread in the run database, with its recipe beside it, so
+any process on any machine continues it from the thread id alone. The graph is
+compiled once per skill version; the model, the tools and the journal reach it
+per run as LangGraph's runtime context. Every call that advances a thread holds
+the per-thread lock, writes checkpoints with durability "sync", journals model
+and tool calls so a re-run node never repeats them, and afterwards sends what
+humans approved through the outbox, whoever called.
+
+:func:`run_events` is the one path: it yields typed events as the run goes and
+ends with a ``status`` event; :func:`start` and :func:`resume` drain it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool
+from langgraph.errors import GraphRecursionError
+from langgraph.types import Command, Interrupt
+
+from agent.engine import outbox
+from agent.engine._export import build_transcript
+from agent.engine._scripted import scripted_model
+from agent.engine.answers import Answer, check_answers
+from agent.engine.events import RunEvent, from_custom, from_update
+from agent.engine.journal import MODEL_KINDS, StoreEffects, StoreJournal
+from agent.engine.recipe import (
+    Recipe,
+    make_recipe,
+    portable_spec,
+    recipe_policy,
+    recipe_settings,
+    resolve_recipe,
+)
+from agent.engine.store import RunStore, ThreadInfo, data_dir_path, open_store
+from agent.engine.transcript import Transcript
+from agent.errors import (
+    RunNotPausedError,
+    SkillweaveError,
+    ThreadBusyError,
+    UnknownQuestionError,
+    UnknownThreadError,
+    UserError,
+)
+from agent.graph._context import GraphSettings, RunContext, now
+from agent.graph.compile import compile_skill
+from agent.llm.base import ChatModel
+from agent.plugins import ACTION_WEBHOOK_ENV, ToolContext, load_tools
+from agent.skill.library import Library, SkillSet, default_skill_paths
+from agent.skill.policy import Policy
+
+Status = Literal["completed", "paused", "blocked", "failed", "running"]
+DEFAULT_RECURSION_LIMIT = 200
+"""Supersteps per call before a run counts as a runaway loop (LangGraph's default is 10007)."""
+
+ModelArg = ChatModel | str | None
+"""A model object, a model spec (``scripted:PATH``, ``openai:NAME``…), or None for the recipe's."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Where a run stands after a call: finished, waiting for answers, halted or failed.
+
+    ``failure`` says what failed (``type``, ``message``, ``node``) when ``status`` is failed.
+    """
+
+    thread_id: str
+    status: Status
+    questions: list[dict[str, Any]] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+    usage: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    failure: dict[str, Any] | None = None
+
+
+def _usage(values: Mapping[str, Any]) -> dict[str, Any]:
+    by_node = {k: dict(v) for k, v in values.get("usage", {}).items()}
+    total = {"prompt_tokens": 0, "completion_tokens": 0, "calls": 0}
+    for row in by_node.values():
+        for key in total:
+            total[key] += int(row.get(key, 0))
+    return {"total": total, "by_node": by_node}
+
+
+def _questions(interrupts: Sequence[Interrupt]) -> list[dict[str, Any]]:
+    return [
+        q for i in interrupts if isinstance(i.value, dict) for q in i.value.get("questions", [])
+    ]
+
+
+def result_of(
+    thread_id: str,
+    values: Mapping[str, Any],
+    interrupts: Sequence[Interrupt],
+    failure: dict[str, Any] | None = None,
+) -> RunResult:
+    """A :class:`RunResult` from a checkpoint's values, pending interrupts and any failure."""
+    questions = _questions(interrupts)
+    state_status = values.get("status")
+    status: Status
+    if failure is not None:
+        status = "failed"
+    elif questions:
+        status = "paused"
+    elif state_status in ("completed", "blocked"):
+        status = state_status
+    else:
+        status = "failed"
+        failure = {
+            "type": "Interrupted",
+            "message": "the process driving the run stopped before it finished",
+            "node": None,
+        }
+    return RunResult(
+        thread_id=thread_id,
+        status=status,
+        questions=questions,
+        outputs=dict(values.get("outputs", {})) if status == "completed" else {},
+        violations=list(values.get("violations", [])),
+        usage=_usage(values),
+        error=_error_text(failure),
+        failure=failure,
+    )
+
+
+def _error_text(failure: dict[str, Any] | None) -> str | None:
+    if failure is None:
+        return None
+    node = f" in {failure['node']}" if failure.get("node") else ""
+    return f"{failure['type']}{node}: {failure['message']}"
+
+
+def resolve_skill(skill: str | Path | SkillSet, skill_paths: Sequence[Path] = ()) -> SkillSet:
+    """A name, a path or an already resolved set, resolved on the skills path."""
+    if isinstance(skill, SkillSet):
+        return skill
+    return Library(default_skill_paths(skill_paths)).resolve(str(skill))
+
+
+def _config(thread_id: str, recursion_limit: int) -> RunnableConfig:
+    return {"configurable": {"thread_id": thread_id}, "recursion_limit": recursion_limit}
+
+
+@dataclass
+class _Run:
+    """One call's view of a thread: the bound graph, its context and its recipe."""
+
+    store: RunStore
+    thread_id: str
+    skillset: SkillSet
+    recipe: Recipe
+    policy: Policy | None
+    context: RunContext
+    config: RunnableConfig
+
+    @property
+    def graph(self) -> Any:
+        graph = compile_skill(
+            self.skillset, policy=self.policy, settings=recipe_settings(self.recipe)
+        )
+        return graph.copy(update={"checkpointer": self.store.saver})
+
+
+async def _model(run_store: RunStore, thread_id: str, recipe: Recipe, model: ModelArg) -> ChatModel:
+    """The run's model: the one given, else built from the recipe's spec (a script at its place)."""
+    if model is not None and not isinstance(model, str):
+        return model
+    spec = model or recipe.model
+    if spec is None:
+        raise UserError(
+            f"run '{thread_id}' was started with a model object given in code "
+            f"({recipe.model_name}); pass model= (or --model SPEC) to continue it"
+        )
+    if spec.startswith("scripted:"):
+        used = await run_store.journal_counts(thread_id, MODEL_KINDS)
+        base = recipe.script_base
+        since = {p: n - base.get(p, 0) for p, n in used.items()}
+        return scripted_model(Path(spec.removeprefix("scripted:")), since)
+    from agent.llm.spec import build_model
+
+    return build_model(spec)
+
+
+def _tools(
+    run_store: RunStore,
+    thread_id: str,
+    skillset: SkillSet,
+    recipe: Recipe,
+    tools: Sequence[BaseTool] | None,
+    data_dir: Path | None,
+) -> tuple[BaseTool, ...]:
+    if tools is not None:
+        return tuple(tools)
+    if recipe.tools_in_code:
+        raise UserError(
+            f"run '{thread_id}' was started with tools given in code; pass tools= to continue it"
+        )
+    ctx = ToolContext.from_env(
+        data_dir_path(data_dir),
+        thread_id,
+        Path(recipe.evidence) if recipe.evidence else None,
+        effects=StoreEffects(run_store, thread_id),
+    )
+    return tuple(load_tools(skillset.skill, ctx, [Path(d) for d in recipe.tools_dirs]))
+
+
+async def _prepare(
+    run_store: RunStore,
+    thread_id: str,
+    skillset: SkillSet,
+    recipe: Recipe,
+    *,
+    model: ModelArg,
+    tools: Sequence[BaseTool] | None,
+    data_dir: Path | None,
+    recursion_limit: int,
+) -> _Run:
+    switched = portable_spec(model) if isinstance(model, str) else None
+    if switched is not None and switched != recipe.model and recipe.model is not None:
+        # Another model takes over from here on: later calls continue with it.
+        counts = await run_store.journal_counts(thread_id, MODEL_KINDS)
+        recipe = recipe.model_copy(update={"model": switched, "script_base": counts})
+        await run_store.update_run(
+            thread_id, status="running", recipe=recipe.model_dump(mode="json")
+        )
+        model = switched
+    chat = await _model(run_store, thread_id, recipe, model)
+    context = RunContext(
+        model=chat,
+        tools=_tools(run_store, thread_id, skillset, recipe, tools, data_dir),
+        journal=StoreJournal(run_store, thread_id),
+    )
+    return _Run(
+        run_store,
+        thread_id,
+        skillset,
+        recipe,
+        recipe_policy(recipe),
+        context,
+        _config(thread_id, recursion_limit),
+    )
+
+
+async def _drive(run: _Run, payload: Any) -> AsyncIterator[RunEvent]:
+    """Advance the thread until it ends or pauses, yielding events; then record and send."""
+    graph = run.graph
+    failure: dict[str, Any] | None = None
+    try:
+        async for _ns, mode, chunk in graph.astream(
+            payload,
+            run.config,
+            context=run.context,
+            stream_mode=["updates", "custom"],
+            durability="sync",
+            subgraphs=True,
+        ):
+            convert = from_custom if mode == "custom" else from_update
+            for event in convert(run.thread_id, chunk):
+                yield event
+    except GraphRecursionError:
+        failure = {
+            "type": "RunawayLoop",
+            "message": f"the run exceeded {run.config['recursion_limit']} steps "
+            "(recursion_limit); the audit log shows the repeating steps",
+            "node": None,
+        }
+    except SkillweaveError as exc:
+        failure = {"type": type(exc).__name__, "message": str(exc), "node": None}
+    snapshot = await graph.aget_state(run.config)
+    if failure is not None and snapshot.next:
+        failure["node"] = snapshot.next[0]
+    result = result_of(run.thread_id, snapshot.values, snapshot.interrupts, failure)
+    await run.store.update_run(run.thread_id, status=result.status, error=failure)
+    await _send_approved(run, snapshot.values)
+    yield RunEvent(thread_id=run.thread_id, kind="status", at=now(), data=asdict(result))
+
+
+async def _send_approved(run: _Run, values: Mapping[str, Any]) -> None:
+    url = os.environ.get(ACTION_WEBHOOK_ENV)
+    if not url:
+        return
+    policy = run.policy
+    if policy is None and run.skillset.skill.path:
+        from agent.skill.policy import load_policy
+
+        policy = load_policy(Path(run.skillset.skill.path))
+    await outbox.queue_approved(run.store, run.thread_id, values, policy)
+    await outbox.flush(run.store, run.thread_id, url)
+
+
+def _answer_command(
+    thread_id: str, interrupt: Interrupt, answers: Mapping[str, Answer] | None
+) -> Command[Any]:
+    """The resume command for a paused run, after checking every answer."""
+    questions = _questions([interrupt])
+    known = ", ".join(f"{q.get('alias', q['id'])} ({q['id']})" for q in questions)
+    if not answers:
+        raise UnknownQuestionError(f"thread '{thread_id}' is waiting for answers to: {known}")
+    return Command(resume={interrupt.id: check_answers(thread_id, questions, answers)})
+
+
+async def run_events(
+    thread_id: str | None = None,
+    answers: Mapping[str, Answer] | None = None,
+    *,
+    skill: str | Path | SkillSet | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    model: ModelArg = None,
+    db: str | None = None,
+    data_dir: Path | None = None,
+    evidence: Path | None = None,
+    tools: Sequence[BaseTool] | None = None,
+    tools_dirs: Sequence[Path] = (),
+    skill_paths: Sequence[Path] = (),
+    settings: GraphSettings | None = None,
+    policy: Policy | None = None,
+    principal: str | None = None,
+    recursion_limit: int = DEFAULT_RECURSION_LIMIT,
+) -> AsyncIterator[RunEvent]:
+    """Drive a run and yield its events; ``inputs`` starts a new one, else the thread resumes.
+
+    Starting takes ``skill`` and ``inputs`` (and optionally everything the recipe
+    records); continuing takes only the thread id, plus ``answers`` for a paused
+    run. ``model``/``tools`` given in code override the recipe's for this call.
+    """
+    async with AsyncExitStack() as stack:
+        run_store = await stack.enter_async_context(open_store(db, data_dir=data_dir))
+        if inputs is not None:
+            if skill is None:
+                raise UserError("starting a run needs a skill")
+            skillset = resolve_skill(skill, skill_paths)
+            thread_id = thread_id or uuid.uuid4().hex
+            await stack.enter_async_context(run_store.lock(thread_id))
+            recipe = make_recipe(
+                skillset,
+                inputs=dict(inputs),
+                skill_paths=skill_paths,
+                model_spec=model if isinstance(model, str) else None,
+                model_name=getattr(model, "name", "") if model is not None else "",
+                tools_in_code=tools is not None,
+                tools_dirs=tools_dirs,
+                evidence=evidence,
+                policy=policy,
+                settings=settings,
+            )
+            if recipe.model is None and (model is None or isinstance(model, str)):
+                recipe.model = os.environ.get("SKILLWEAVE_MODEL") or None
+            await run_store.create_run(
+                thread_id,
+                skill=skillset.skill.name,
+                recipe=recipe.model_dump(mode="json"),
+                principal=principal,
+            )
+            run = await _prepare(
+                run_store,
+                thread_id,
+                skillset,
+                recipe,
+                model=model,
+                tools=tools,
+                data_dir=data_dir,
+                recursion_limit=recursion_limit,
+            )
+            yield RunEvent(
+                thread_id=thread_id, kind="run_started", at=now(), skill=skillset.skill.name
+            )
+            payload: Any = {"inputs": dict(inputs), "started_at": now()}
+        else:
+            if thread_id is None:
+                raise UserError("continuing a run needs its thread id")
+            info = await _owned(run_store, thread_id, principal)
+            await stack.enter_async_context(run_store.lock(thread_id))
+            recipe = Recipe.model_validate(info.recipe)
+            skillset = resolve_recipe(thread_id, recipe)
+            run = await _prepare(
+                run_store,
+                thread_id,
+                skillset,
+                recipe,
+                model=model,
+                tools=tools,
+                data_dir=data_dir,
+                recursion_limit=recursion_limit,
+            )
+            payload = await _continue(run, answers)
+        async for event in _drive(run, payload):
+            yield event
+
+
+async def _owned(run_store: RunStore, thread_id: str, principal: str | None) -> ThreadInfo:
+    """The run's row; another principal's run is reported as unknown (it is not theirs to see)."""
+    info = await run_store.require_run(thread_id)
+    if principal is not None and info.principal not in (None, principal):
+        raise UnknownThreadError(
+            f"no run with thread id '{thread_id}' in the run database "
+            f"{run_store.database.describe()}"
+        )
+    return info
+
+
+async def _continue(run: _Run, answers: Mapping[str, Answer] | None) -> Any:
+    """What to feed the graph: answers for a paused run, nothing for a stopped one.
+
+    Whether a run can go on is read from the checkpoint and its saved writes, not from
+    ``next`` alone: a process killed after a node's writes were saved but before the
+    next checkpoint leaves ``next`` empty although the graph has work left.
+    """
+    snapshot = await run.graph.aget_state(run.config)
+    if not snapshot.values:
+        # Killed before the first checkpoint: start over from the recipe's inputs.
+        return {"inputs": dict(run.recipe.inputs), "started_at": now()}
+    if snapshot.interrupts:
+        return _answer_command(run.thread_id, snapshot.interrupts[0], answers)
+    status = snapshot.values.get("status")
+    if status in ("completed", "blocked"):
+        raise RunNotPausedError(
+            f"thread '{run.thread_id}' has ended (status: {status}); nothing to resume"
+        )
+    if answers:
+        raise RunNotPausedError(
+            f"thread '{run.thread_id}' is not waiting for answers (it stopped mid-run); "
+            "resume it without answers"
+        )
+    return None
+
+
+async def _last(events: AsyncIterator[RunEvent]) -> RunResult:
+    result: RunResult | None = None
+    async for event in events:
+        if event.kind == "status":
+            result = RunResult(**event.data)
+    assert result is not None
+    return result
+
+
+async def start(
+    skill: str | Path | SkillSet,
+    inputs: Mapping[str, Any],
+    thread_id: str | None = None,
+    *,
+    model: ModelArg = None,
+    db: str | None = None,
+    data_dir: Path | None = None,
+    evidence: Path | None = None,
+    tools: Sequence[BaseTool] | None = None,
+    tools_dirs: Sequence[Path] = (),
+    skill_paths: Sequence[Path] = (),
+    settings: GraphSettings | None = None,
+    policy: Policy | None = None,
+    principal: str | None = None,
+    recursion_limit: int = DEFAULT_RECURSION_LIMIT,
+) -> RunResult:
+    """Run ``skill`` on ``inputs`` in a new thread until it finishes or needs a human.
+
+    ``model`` is a model object or spec (default ``SKILLWEAVE_MODEL``); ``tools``
+    replaces the skill's plugin tools (built over ``evidence``); ``policy``
+    overrides the ``policy.yaml`` beside the skill. All of it is recorded in the
+    run's recipe, so :func:`resume` needs only the thread id.
+    """
+    return await _last(
+        run_events(
+            thread_id,
+            skill=skill,
+            inputs=inputs,
+            model=model,
+            db=db,
+            data_dir=data_dir,
+            evidence=evidence,
+            tools=tools,
+            tools_dirs=tools_dirs,
+            skill_paths=skill_paths,
+            settings=settings,
+            policy=policy,
+            principal=principal,
+            recursion_limit=recursion_limit,
+        )
+    )
+
+
+async def resume(
+    thread_id: str,
+    answers: Mapping[str, Answer] | None = None,
+    *,
+    model: ModelArg = None,
+    db: str | None = None,
+    data_dir: Path | None = None,
+    tools: Sequence[BaseTool] | None = None,
+    principal: str | None = None,
+    recursion_limit: int = DEFAULT_RECURSION_LIMIT,
+) -> RunResult:
+    """Answer a paused run's questions (by id or alias), or continue a run that stopped.
+
+    A paused run needs ``answers``; a run that stopped mid-way (killed process,
+    model outage) continues from its last checkpoint with ``answers=None``,
+    without repeating a model call that was answered or a tool call that ran.
+    """
+    return await _last(
+        run_events(
+            thread_id,
+            answers,
+            model=model,
+            db=db,
+            data_dir=data_dir,
+            tools=tools,
+            principal=principal,
+            recursion_limit=recursion_limit,
+        )
+    )
+
+
+async def read_state(
+    thread_id: str, *, db: str | None = None, data_dir: Path | None = None
+) -> tuple[dict[str, Any], list[Interrupt]]:
+    """The latest checkpointed values of a thread and its pending interrupts, without a model."""
+    async with open_store(db, data_dir=data_dir) as run_store:
+        return await _read(run_store, thread_id)
+
+
+async def _read(run_store: RunStore, thread_id: str) -> tuple[dict[str, Any], list[Interrupt]]:
+    found = await run_store.saver.aget_tuple(
+        {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+    )
+    if found is None:
+        await run_store.require_run(thread_id)
+        return {}, []
+    interrupts = [
+        i
+        for _task, channel, value in (found.pending_writes or [])
+        if channel == "__interrupt__"
+        for i in (value if isinstance(value, list) else [value])
+        if isinstance(i, Interrupt)
+    ]
+    return dict(found.checkpoint["channel_values"]), interrupts
+
+
+async def _status(run_store: RunStore, thread_id: str, info: ThreadInfo) -> RunResult:
+    values, interrupts = await _read(run_store, thread_id)
+    result = result_of(thread_id, values, interrupts, info.error)
+    if result.status == "failed" and info.error is None:
+        try:
+            async with run_store.lock(thread_id):
+                pass
+        except ThreadBusyError:
+            return RunResult(thread_id, "running", usage=result.usage)
+    return result
+
+
+async def get_status(
+    thread_id: str,
+    *,
+    db: str | None = None,
+    data_dir: Path | None = None,
+    principal: str | None = None,
+) -> RunResult:
+    """Where a stored run stands (no model needed); ``running`` while another driver has it."""
+    async with open_store(db, data_dir=data_dir) as run_store:
+        info = await _owned(run_store, thread_id, principal)
+        return await _status(run_store, thread_id, info)
+
+
+async def list_runs(
+    *,
+    db: str | None = None,
+    data_dir: Path | None = None,
+    status: str | None = None,
+    principal: str | None = None,
+    limit: int = 100,
+) -> list[ThreadInfo]:
+    """The runs in the database, newest first (one principal's when given)."""
+    async with open_store(db, data_dir=data_dir) as run_store:
+        return await run_store.list_runs(status=status, principal=principal, limit=limit)
+
+
+async def export_transcript(
+    thread_id: str,
+    *,
+    db: str | None = None,
+    data_dir: Path | None = None,
+    include_scratchpad: bool = False,
+    principal: str | None = None,
+) -> Transcript:
+    """The run's transcript document (scratchpad left out unless asked for)."""
+    async with open_store(db, data_dir=data_dir) as run_store:
+        info = await _owned(run_store, thread_id, principal)
+        values, _ = await _read(run_store, thread_id)
+        status = await _status(run_store, thread_id, info)
+    recipe = Recipe.model_validate(info.recipe)
+    return build_transcript(
+        thread_id,
+        values,
+        status=status.status,
+        usage=status.usage,
+        include_scratchpad=include_scratchpad,
+        recipe=recipe,
+        failure=status.failure,
+    )

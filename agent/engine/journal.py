@@ -1,0 +1,157 @@
+"""Exactly-once model and tool calls: an idempotency ledger in the run database.
+
+Why a ledger of our own rather than LangGraph ``@task``s inside the nodes: the
+tool calls that matter happen inside the model layer's tool loop, where a task
+boundary cannot reach without the model layer knowing LangGraph; the ledger is
+keyed by the node execution's LangGraph task id (the same after a kill or an
+interrupt, new on a revision), so it replays exactly what a re-run node would
+repeat; its rows can be counted (a scripted model's place in its script on
+another machine) and read by tests; and the outbox of effects lives beside it,
+in the same database as the checkpoints.
+
+A node re-run after a kill gets the recorded model response back and its tools
+are not called again. Side-effecting tools also dedupe by content through
+:class:`Effects` (a revised step that files the same backlog item files it once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+from langchain_core.tools import BaseTool, StructuredTool
+from langgraph.config import get_stream_writer
+
+from agent.engine.store import RunStore
+from agent.errors import ModelError
+from agent.llm.base import ModelRequest, ModelResponse, T, ToolCallRecord, Usage
+
+MODEL_KINDS = ("model", "fault")
+"""Journal kinds that used up a scripted reply."""
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _encode(response: ModelResponse[Any]) -> dict[str, Any]:
+    output = response.output
+    return {
+        "output": output if isinstance(output, str) else output.model_dump(mode="json"),
+        "messages": response.messages,
+        "model": response.model,
+        "usage": response.usage.model_dump(),
+        "tool_calls": [c.model_dump() for c in response.tool_calls],
+        "latency_ms": response.latency_ms,
+    }
+
+
+def _decode(data: dict[str, Any], request: ModelRequest[T]) -> ModelResponse[T]:
+    raw = data["output"]
+    output: T | str = raw if request.schema is None else request.schema.model_validate(raw)
+    return ModelResponse(
+        output=output,
+        messages=list(data["messages"]),
+        model=str(data["model"]),
+        usage=Usage.model_validate(data["usage"]),
+        tool_calls=[ToolCallRecord.model_validate(c) for c in data["tool_calls"]],
+        latency_ms=float(data.get("latency_ms", 0.0)),
+    )
+
+
+def _writer() -> Callable[[Any], None]:
+    """The run's live stream, to announce tool calls (a no-op outside a graph run)."""
+    try:
+        return get_stream_writer()
+    except RuntimeError:
+        return lambda _event: None
+
+
+class StoreJournal:
+    """The graph's :class:`~agent.graph._context.Journal`, backed by the run store."""
+
+    def __init__(self, store: RunStore, thread_id: str) -> None:
+        self.store = store
+        self.thread_id = thread_id
+        self._faults = 0
+
+    async def model_call(
+        self,
+        key: str,
+        request: ModelRequest[T],
+        call: Callable[[ModelRequest[T]], Awaitable[ModelResponse[T]]],
+    ) -> ModelResponse[T]:
+        """The recorded response for ``key``, or a fresh one (tool calls journaled too)."""
+        found = await self.store.journal_get(self.thread_id, key)
+        if found is not None:
+            return _decode(found, request)
+        announce = _writer()
+        tools = tuple(self._journaled(key, t, announce) for t in request.tools)
+        try:
+            response = await call(replace(request, tools=tools))
+        except ModelError as exc:
+            self._faults += 1
+            await self.store.journal_put(
+                self.thread_id,
+                f"{key}|fault|{self._faults}|{id(exc)}",
+                kind="fault",
+                purpose=request.purpose,
+                value={"error": type(exc).__name__, "message": str(exc)[:300]},
+            )
+            raise
+        await self.store.journal_put(
+            self.thread_id, key, kind="model", purpose=request.purpose, value=_encode(response)
+        )
+        return response
+
+    def _journaled(self, key: str, inner: BaseTool, announce: Callable[[Any], None]) -> BaseTool:
+        """``inner`` whose calls within this model call run once, replayed on a re-run."""
+        seen: dict[str, int] = {}
+
+        async def run(**args: Any) -> str:
+            digest = _digest(args)
+            seen[digest] = seen.get(digest, 0) + 1
+            call_key = f"{key}|tool|{inner.name}|{digest}|{seen[digest]}"
+            found = await self.store.journal_get(self.thread_id, call_key)
+            if found is not None:
+                return str(found["result"])
+            announce({"event": "tool_call", "tool": inner.name, "step": key.rsplit("|", 1)[-1]})
+            result = await inner.ainvoke(args)
+            text = result if isinstance(result, str) else json.dumps(result, default=str)
+            await self.store.journal_put(
+                self.thread_id, call_key, kind="tool", purpose=inner.name, value={"result": text}
+            )
+            return text
+
+        return StructuredTool.from_function(
+            coroutine=run,
+            name=inner.name,
+            description=inner.description,
+            args_schema=inner.args_schema,
+        )
+
+
+class StoreEffects:
+    """Effects a tool causes, recorded once per thread by a content key (see ``ToolContext``)."""
+
+    def __init__(self, store: RunStore, thread_id: str) -> None:
+        self.store = store
+        self.thread_id = thread_id
+
+    async def once(
+        self, kind: str, key: str, do: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> dict[str, Any]:
+        """``do()``'s record the first time ``key`` is seen; the same record afterwards."""
+        ledger_key = f"effect|{kind}|{key}"
+        found = await self.store.journal_get(self.thread_id, ledger_key)
+        if found is not None:
+            return dict(found)
+        record = await do()
+        await self.store.journal_put(
+            self.thread_id, ledger_key, kind="effect", purpose=kind, value=record
+        )
+        return record
