@@ -129,8 +129,20 @@ def _import(file: Path) -> ModuleType:
     return module
 
 
+_MODULES: dict[tuple[str, int, int], ModuleType] = {}
+
+
+def _module(file: Path) -> ModuleType:
+    """The plugin imported once per version of its file (every run asks for its tools)."""
+    stat = file.stat()
+    key = (str(file.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _MODULES:
+        _MODULES[key] = _import(file)
+    return _MODULES[key]
+
+
 def _tools_of(file: Path, ctx: ToolContext) -> list[BaseTool]:
-    make = getattr(_import(file), "make_tools", None)
+    make = getattr(_module(file), "make_tools", None)
     if not callable(make):
         raise PluginError(f"{file}: a tool plugin must define make_tools(ctx) -> list[BaseTool]")
     try:

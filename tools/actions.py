@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.tools import BaseTool, tool
+from pydantic import BaseModel
 
 from agent.audit import redact
 from agent.channels import StatusLog, open_channel
@@ -76,27 +77,69 @@ async def _send(ctx: ToolContext, message: str, action: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
-def make_tools(ctx: ToolContext) -> list[BaseTool]:
-    """Proposal tools for the four mitigations, status updates to ``ctx``'s channel, follow-ups."""
+class _Rollback(BaseModel):
+    service: str
+    to_version: str
+    reason: str
 
-    @tool
+
+class _ScaleUp(BaseModel):
+    service: str
+    replicas: int
+    reason: str
+
+
+class _FlagOff(BaseModel):
+    flag: str
+    reason: str
+
+
+class _Redirect(BaseModel):
+    from_region: str
+    to_region: str
+    reason: str
+
+
+class _Status(BaseModel):
+    message: str
+
+
+class _ActionItem(BaseModel):
+    title: str
+    owner: str = ""
+    kind: str = "preventive"
+
+
+class _Share(BaseModel):
+    title: str
+    audience: str = "engineering"
+
+
+def make_tools(ctx: ToolContext) -> list[BaseTool]:
+    """Proposal tools for the four mitigations, status updates to ``ctx``'s channel, follow-ups.
+
+    The argument schemas are declared once above: inferring them from the signatures
+    would build a pydantic model per tool for every run.
+    """
+
+    @tool(args_schema=_Rollback)
     async def propose_rollback(service: str, to_version: str, reason: str) -> str:
         """Propose rolling ``service`` back to ``to_version`` (needs the IC's approval)."""
         return await _propose(
             ctx, "rollback-deploy", service, f"roll back {service} to {to_version}: {reason}"
         )
 
-    @tool
+    @tool(args_schema=_ScaleUp)
     async def propose_scale_up(service: str, replicas: int, reason: str) -> str:
         """Propose scaling ``service`` to ``replicas`` instances (needs the IC's approval)."""
         return await _propose(ctx, "scale-up", service, f"scale {service} to {replicas}: {reason}")
 
-    @tool
+    @tool(args_schema=_FlagOff)
     async def propose_feature_flag_off(flag: str, reason: str) -> str:
         """Propose turning feature flag ``flag`` off (needs the IC's approval)."""
         return await _propose(ctx, "feature-flag-off", flag, f"turn {flag} off: {reason}")
 
-    @tool
+    @tool(args_schema=_Redirect)
     async def propose_traffic_redirect(from_region: str, to_region: str, reason: str) -> str:
         """Propose moving traffic away from an unhealthy region (needs the IC's approval)."""
         return await _propose(
@@ -106,12 +149,12 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
             f"redirect traffic from {from_region} to {to_region}: {reason}",
         )
 
-    @tool
+    @tool(args_schema=_Status)
     async def post_status_update(message: str) -> str:
         """Send a status update to stakeholders on the incident channel."""
         return await _send(ctx, message, {"type": "status-update"})
 
-    @tool
+    @tool(args_schema=_ActionItem)
     async def track_action_item(title: str, owner: str = "", kind: str = "preventive") -> str:
         """File a postmortem action item in the team's backlog, so the follow-up is tracked.
 
@@ -133,7 +176,7 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
         record = await ctx.once("backlog", {"title": title, "owner": owner, "kind": kind}, file)
         return json.dumps(record, ensure_ascii=False)
 
-    @tool
+    @tool(args_schema=_Share)
     async def share_postmortem(title: str, audience: str = "engineering") -> str:
         """Share the postmortem with the broader team (default: all of engineering).
 

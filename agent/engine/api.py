@@ -32,7 +32,7 @@ from agent.engine._export import build_transcript
 from agent.engine._scripted import scripted_model
 from agent.engine.answers import Answer, check_answers
 from agent.engine.events import RunEvent, from_custom, from_update
-from agent.engine.journal import MODEL_KINDS, StoreEffects, StoreJournal
+from agent.engine.journal import MODEL_KINDS, StoreEffects, StoreJournal, open_ledger
 from agent.engine.recipe import (
     Recipe,
     make_recipe,
@@ -192,7 +192,7 @@ async def _model(run_store: RunStore, thread_id: str, recipe: Recipe, model: Mod
 
 
 def _tools(
-    run_store: RunStore,
+    ledger: Any,
     thread_id: str,
     skillset: SkillSet,
     recipe: Recipe,
@@ -209,7 +209,7 @@ def _tools(
         data_dir_path(data_dir),
         thread_id,
         Path(recipe.evidence) if recipe.evidence else None,
-        effects=StoreEffects(run_store, thread_id),
+        effects=StoreEffects(ledger),
     )
     return tuple(load_tools(skillset.skill, ctx, [Path(d) for d in recipe.tools_dirs]))
 
@@ -235,10 +235,11 @@ async def _prepare(
         )
         model = switched
     chat = await _model(run_store, thread_id, recipe, model)
+    ledger = await open_ledger(run_store, thread_id)
     context = RunContext(
         model=chat,
-        tools=_tools(run_store, thread_id, skillset, recipe, tools, data_dir),
-        journal=StoreJournal(run_store, thread_id),
+        tools=_tools(ledger, thread_id, skillset, recipe, tools, data_dir),
+        journal=StoreJournal(ledger),
     )
     return _Run(
         run_store,
@@ -392,7 +393,7 @@ async def run_events(
                 data_dir=data_dir,
                 recursion_limit=recursion_limit,
             )
-            payload = await _continue(run, answers)
+            payload = await _continue(run, answers, info.status)
         async for event in _drive(run, payload):
             yield event
 
@@ -408,7 +409,7 @@ async def _owned(run_store: RunStore, thread_id: str, principal: str | None) -> 
     return info
 
 
-async def _continue(run: _Run, answers: Mapping[str, Answer] | None) -> Any:
+async def _continue(run: _Run, answers: Mapping[str, Answer] | None, recorded: str) -> Any:
     """What to feed the graph: answers for a paused run, nothing for a stopped one.
 
     Whether a run can go on is read from the checkpoint and its saved writes, not from
@@ -422,7 +423,7 @@ async def _continue(run: _Run, answers: Mapping[str, Answer] | None) -> Any:
     if snapshot.interrupts:
         return _answer_command(run.thread_id, snapshot.interrupts[0], answers)
     status = snapshot.values.get("status")
-    if status in ("completed", "blocked"):
+    if status in ("completed", "blocked") and recorded == status:
         raise RunNotPausedError(
             f"thread '{run.thread_id}' has ended (status: {status}); nothing to resume"
         )
@@ -533,10 +534,14 @@ async def _read(run_store: RunStore, thread_id: str) -> tuple[dict[str, Any], li
     if found is None:
         await run_store.require_run(thread_id)
         return {}, []
+    writes = found.pending_writes or []
+    # A task that wrote anything but its interrupt has been answered (its writes are
+    # saved, the next checkpoint is not): its old interrupt no longer waits.
+    done = {task for task, channel, _ in writes if channel not in ("__interrupt__", "__resume__")}
     interrupts = [
         i
-        for _task, channel, value in (found.pending_writes or [])
-        if channel == "__interrupt__"
+        for task, channel, value in writes
+        if channel == "__interrupt__" and task not in done
         for i in (value if isinstance(value, list) else [value])
         if isinstance(i, Interrupt)
     ]

@@ -71,12 +71,38 @@ def _writer() -> Callable[[Any], None]:
         return lambda _event: None
 
 
+class _Ledger:
+    """The thread's journal rows, with the set of their keys read once per driver.
+
+    Only the driver holding the thread's lock writes its journal, so keys missing
+    from the set are missing from the table: a fresh call costs no lookup.
+    """
+
+    def __init__(self, store: RunStore, thread_id: str, keys: set[str]) -> None:
+        self.store = store
+        self.thread_id = thread_id
+        self.keys = keys
+
+    async def get(self, key: str) -> Any | None:
+        if key not in self.keys:
+            return None
+        return await self.store.journal_get(self.thread_id, key)
+
+    async def put(self, key: str, *, kind: str, purpose: str, value: Any) -> None:
+        await self.store.journal_put(self.thread_id, key, kind=kind, purpose=purpose, value=value)
+        self.keys.add(key)
+
+
+async def open_ledger(store: RunStore, thread_id: str) -> _Ledger:
+    """The journal of ``thread_id`` for the driver that holds its lock."""
+    return _Ledger(store, thread_id, await store.journal_keys(thread_id))
+
+
 class StoreJournal:
     """The graph's :class:`~agent.graph._context.Journal`, backed by the run store."""
 
-    def __init__(self, store: RunStore, thread_id: str) -> None:
-        self.store = store
-        self.thread_id = thread_id
+    def __init__(self, ledger: _Ledger) -> None:
+        self.ledger = ledger
         self._faults = 0
 
     async def model_call(
@@ -86,7 +112,7 @@ class StoreJournal:
         call: Callable[[ModelRequest[T]], Awaitable[ModelResponse[T]]],
     ) -> ModelResponse[T]:
         """The recorded response for ``key``, or a fresh one (tool calls journaled too)."""
-        found = await self.store.journal_get(self.thread_id, key)
+        found = await self.ledger.get(key)
         if found is not None:
             return _decode(found, request)
         announce = _writer()
@@ -95,17 +121,14 @@ class StoreJournal:
             response = await call(replace(request, tools=tools))
         except ModelError as exc:
             self._faults += 1
-            await self.store.journal_put(
-                self.thread_id,
+            await self.ledger.put(
                 f"{key}|fault|{self._faults}|{id(exc)}",
                 kind="fault",
                 purpose=request.purpose,
                 value={"error": type(exc).__name__, "message": str(exc)[:300]},
             )
             raise
-        await self.store.journal_put(
-            self.thread_id, key, kind="model", purpose=request.purpose, value=_encode(response)
-        )
+        await self.ledger.put(key, kind="model", purpose=request.purpose, value=_encode(response))
         return response
 
     def _journaled(self, key: str, inner: BaseTool, announce: Callable[[Any], None]) -> BaseTool:
@@ -116,15 +139,13 @@ class StoreJournal:
             digest = _digest(args)
             seen[digest] = seen.get(digest, 0) + 1
             call_key = f"{key}|tool|{inner.name}|{digest}|{seen[digest]}"
-            found = await self.store.journal_get(self.thread_id, call_key)
+            found = await self.ledger.get(call_key)
             if found is not None:
                 return str(found["result"])
             announce({"event": "tool_call", "tool": inner.name, "step": key.rsplit("|", 1)[-1]})
             result = await inner.ainvoke(args)
             text = result if isinstance(result, str) else json.dumps(result, default=str)
-            await self.store.journal_put(
-                self.thread_id, call_key, kind="tool", purpose=inner.name, value={"result": text}
-            )
+            await self.ledger.put(call_key, kind="tool", purpose=inner.name, value={"result": text})
             return text
 
         return StructuredTool.from_function(
@@ -138,20 +159,17 @@ class StoreJournal:
 class StoreEffects:
     """Effects a tool causes, recorded once per thread by a content key (see ``ToolContext``)."""
 
-    def __init__(self, store: RunStore, thread_id: str) -> None:
-        self.store = store
-        self.thread_id = thread_id
+    def __init__(self, ledger: _Ledger) -> None:
+        self.ledger = ledger
 
     async def once(
         self, kind: str, key: str, do: Callable[[], Awaitable[dict[str, Any]]]
     ) -> dict[str, Any]:
         """``do()``'s record the first time ``key`` is seen; the same record afterwards."""
         ledger_key = f"effect|{kind}|{key}"
-        found = await self.store.journal_get(self.thread_id, ledger_key)
+        found = await self.ledger.get(ledger_key)
         if found is not None:
             return dict(found)
         record = await do()
-        await self.store.journal_put(
-            self.thread_id, ledger_key, kind="effect", purpose=kind, value=record
-        )
+        await self.ledger.put(ledger_key, kind="effect", purpose=kind, value=record)
         return record

@@ -319,6 +319,13 @@ class RunStore:
             (thread_id, key, kind, purpose, json.dumps(value, default=str), _now()),
         )
 
+    async def journal_keys(self, thread_id: str) -> set[str]:
+        """Every key recorded for a thread (what a driver may find already done)."""
+        rows = await self._fetch(
+            "SELECT key FROM skillweave_journal WHERE thread_id = %s", (thread_id,)
+        )
+        return {str(r[0]) for r in rows}
+
     async def journal_counts(self, thread_id: str, kinds: tuple[str, ...]) -> dict[str, int]:
         """Recorded entries of ``kinds`` per purpose (a scripted model's place in its script)."""
         marks = ", ".join("%s" for _ in kinds)

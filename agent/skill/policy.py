@@ -44,6 +44,7 @@ This module is pure apart from :func:`load_policy` reading the one file.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -301,4 +302,10 @@ def load_policy(skill_path: Path) -> Policy | None:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SkillParseError(f"cannot read policy: {exc}", path=str(file)) from None
-    return parse_policy(text, path=str(file))
+    return _parsed(text, str(file))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str, path: str) -> Policy:
+    """Parsing is the cost of loading (YAML with line marks); every run loads the same text."""
+    return parse_policy(text, path=path)
