@@ -29,8 +29,8 @@ from agent.engine.store import RunStore
 from agent.errors import ModelError
 from agent.llm.base import ModelRequest, ModelResponse, T, ToolCallRecord, Usage
 
-MODEL_KINDS = ("model", "fault")
-"""Journal kinds that used up a scripted reply."""
+MODEL_KINDS = ("call", "fault")
+"""Journal kinds that used up a scripted reply: a first round received, or a fault."""
 
 
 def _digest(value: Any) -> str:
@@ -98,6 +98,23 @@ async def open_ledger(store: RunStore, thread_id: str) -> _Ledger:
     return _Ledger(store, thread_id, await store.journal_keys(thread_id))
 
 
+class _Rounds:
+    """The rounds of one model call in the ledger (see :class:`agent.llm.base.Rounds`)."""
+
+    def __init__(self, ledger: _Ledger, key: str, purpose: str) -> None:
+        self.ledger, self.key, self.purpose = ledger, key, purpose
+
+    async def replay(self, index: int) -> dict[str, Any] | None:
+        found = await self.ledger.get(f"{self.key}|round|{index}")
+        return dict(found) if found is not None else None
+
+    async def record(self, index: int, value: dict[str, Any]) -> None:
+        kind = "call" if index == 0 else "round"
+        await self.ledger.put(
+            f"{self.key}|round|{index}", kind=kind, purpose=self.purpose, value=value
+        )
+
+
 class StoreJournal:
     """The graph's :class:`~agent.graph._context.Journal`, backed by the run store."""
 
@@ -117,8 +134,9 @@ class StoreJournal:
             return _decode(found, request)
         announce = _writer()
         tools = tuple(self._journaled(key, t, announce) for t in request.tools)
+        rounds = _Rounds(self.ledger, key, request.purpose)
         try:
-            response = await call(replace(request, tools=tools))
+            response = await call(replace(request, tools=tools, rounds=rounds))
         except ModelError as exc:
             self._faults += 1
             await self.ledger.put(

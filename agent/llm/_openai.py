@@ -93,6 +93,20 @@ class _Reply:
     calls: list[tuple[str, str, Any]] = field(default_factory=list)
     usage: Usage = field(default_factory=lambda: Usage(calls=1))
 
+    def record(self) -> dict[str, Any]:
+        """The round as JSON-able data, for the run's journal."""
+        return {
+            "content": self.content,
+            "calls": [list(c) for c in self.calls],
+            "usage": self.usage.model_dump(),
+        }
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> _Reply:
+        """A round read back from the journal."""
+        calls = [(str(i), str(n), a) for i, n, a in data.get("calls", [])]
+        return cls(data.get("content"), calls, Usage.model_validate(data.get("usage", {})))
+
     @property
     def message(self) -> Message:
         if self.calls:
@@ -135,8 +149,10 @@ class OpenAIChatModel:
         messages = list(request.messages)
         tools = tool_schemas(request.tools) if request.tools else None
         usage, records, rounds, repairs = Usage(), list[ToolCallRecord](), 0, 0
+        index = 0
         while True:
-            reply = await self._complete(request, messages, tools)
+            reply = await self._round(request, index, messages, tools)
+            index += 1
             usage += reply.usage
             messages.append(reply.message)
             if reply.calls:
@@ -188,6 +204,23 @@ class OpenAIChatModel:
             tool_calls=records,
             latency_ms=latency,
         )
+
+    async def _round(
+        self,
+        request: ModelRequest[Any],
+        index: int,
+        messages: list[Message],
+        tools: list[dict[str, Any]] | None,
+    ) -> _Reply:
+        """Round ``index`` of the call: replayed when it was received before, else asked."""
+        if request.rounds is not None:
+            found = await request.rounds.replay(index)
+            if found is not None:
+                return _Reply.from_record(found)
+        reply = await self._complete(request, messages, tools)
+        if request.rounds is not None:
+            await request.rounds.record(index, reply.record())
+        return reply
 
     async def _complete(
         self,

@@ -53,6 +53,23 @@ class ToolCallRecord(BaseModel):
     error: bool = False
 
 
+class Rounds(Protocol):
+    """Where the rounds of one model call are recorded, so a re-run replays them.
+
+    A round is one reply from the server (or the script): a tool-call turn, or the
+    final answer. A call killed between rounds is continued from its recorded rounds
+    without asking the model again for a reply it already gave.
+    """
+
+    async def replay(self, index: int) -> dict[str, Any] | None:
+        """The recorded round ``index``, or None when it was never received."""
+        ...
+
+    async def record(self, index: int, value: dict[str, Any]) -> None:
+        """Record round ``index`` as soon as it was received."""
+        ...
+
+
 @dataclass(frozen=True)
 class ModelRequest(Generic[T]):
     """What a caller (a graph node, a judge) asks of a model.
@@ -67,6 +84,8 @@ class ModelRequest(Generic[T]):
     tools: Sequence[BaseTool] = ()
     max_tool_rounds: int = 8
     on_token: Callable[[str], None] | None = None
+    rounds: Rounds | None = None
+    """Given by the engine: the call's rounds are replayed from it on a re-run."""
 
 
 @dataclass

@@ -131,7 +131,7 @@ class ScriptedModel:
     async def generate(self, request: ModelRequest[T]) -> ModelResponse[T]:
         """Serve the next reply for ``request.purpose``, running its tool calls for real."""
         started = time.perf_counter()
-        reply = self._next(request)
+        reply = await self._reply(request)
         messages = list(request.messages)
         records = []
         if reply.tool_calls:
@@ -161,6 +161,18 @@ class ScriptedModel:
             tool_calls=records,
             latency_ms=(time.perf_counter() - started) * 1000,
         )
+
+    async def _reply(self, request: ModelRequest[Any]) -> ScriptReply:
+        """The next scripted reply, or the one this call got before a kill (its only round)."""
+        if request.rounds is not None:
+            found = await request.rounds.replay(0)
+            if found is not None:
+                self._calls[request.purpose] = self._calls.get(request.purpose, 0) + 1
+                return ScriptReply.model_validate(found)
+        reply = self._next(request)
+        if request.rounds is not None and reply.error is None:
+            await request.rounds.record(0, reply.model_dump(mode="json"))
+        return reply
 
     def _next(self, request: ModelRequest[Any]) -> ScriptReply:
         purpose = request.purpose
