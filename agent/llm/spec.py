@@ -2,8 +2,8 @@
 
 Forms:
 
-- ``openai:gpt-4.1-mini`` (or a bare model name): OpenAI, or ``OPENAI_BASE_URL``;
-  needs ``OPENAI_API_KEY``.
+- ``openai:gpt-4.1-mini`` (or a bare OpenAI model name: ``gpt-…``, ``o1``/``o3``/``o4…``,
+  ``chatgpt-…``): OpenAI, or ``OPENAI_BASE_URL``; needs ``OPENAI_API_KEY``.
 - ``ollama:llama3.1``: a local Ollama at ``http://localhost:11434/v1``, no key.
 - ``vllm:NAME@http://host:8000/v1`` or ``NAME@URL``: any OpenAI-compatible server;
   ``OPENAI_API_KEY`` is sent when set.
@@ -32,6 +32,10 @@ OPENAI_URL = "https://api.openai.com/v1"
 OLLAMA_URL = "http://localhost:11434/v1"
 
 Provider = Literal["openai", "ollama", "compatible", "scripted", "replay", "record"]
+PROVIDERS = ("openai", "ollama", "vllm", "compatible", "scripted", "replay", "record")
+"""The prefixes a spec may start with (``vllm`` is a compatible server by another name)."""
+OPENAI_NAMES = ("gpt-", "o1", "o3", "o4", "chatgpt-")
+"""How a bare model name must start to be taken for an OpenAI model."""
 
 _HOW_TO = (
     "Set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server), "
@@ -78,6 +82,21 @@ def parse_spec(spec: str | None, env: Mapping[str, str] | None = None) -> ModelS
         return ModelSpec("record", path=path, inner=parse_spec(inner, env))
     if sep and prefix in ("openai", "ollama", "vllm", "compatible") and not rest.startswith("//"):
         return _server_spec(prefix, rest, text, env)
+    if "@http://" in text or "@https://" in text:  # NAME@URL; Ollama names hold colons too
+        return _server_spec("", text, text, env)
+    if sep:
+        raise ConfigError(
+            f"model spec {text!r}: unknown provider {prefix!r}; use one of "
+            f"{', '.join(PROVIDERS)} (e.g. 'openai:NAME'), or 'NAME@URL' for any "
+            "OpenAI-compatible server."
+        )
+    name = text.partition("?")[0]
+    if not name.startswith(OPENAI_NAMES):
+        raise ConfigError(
+            f"model spec {text!r} does not look like an OpenAI model name; write "
+            f"'openai:{name}' if it is one, or '{name}@URL' for the server that serves it. "
+            f"{_HOW_TO}"
+        )
     return _server_spec("", text, text, env)
 
 

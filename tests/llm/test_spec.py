@@ -93,3 +93,33 @@ async def test_build_model_makes_a_client_named_after_the_spec() -> None:
     assert model.name == "ollama:llama3.1"
     await model.aclose()
     await model.aclose()  # closing twice is harmless
+
+
+def test_an_unknown_provider_is_a_usage_error_listing_the_providers() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_spec("nonsense:foo", KEY)
+    message = str(caught.value)
+    assert "unknown provider 'nonsense'" in message
+    assert "openai, ollama, vllm, compatible, scripted, replay, record" in message
+
+
+@pytest.mark.parametrize("name", ["gpt-4.1-mini", "o1", "o3-mini", "o4-mini", "chatgpt-4o-latest"])
+def test_a_bare_name_that_looks_like_an_openai_model_means_openai(name: str) -> None:
+    assert (parse_spec(name, KEY).provider, parse_spec(name, KEY).model) == ("openai", name)
+
+
+@pytest.mark.parametrize("name", ["llama3.1", "qwen2.5-7b-instruct", "mistral"])
+def test_a_bare_name_that_is_no_openai_model_says_how_to_name_it(name: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_spec(name, KEY)
+    assert f"'openai:{name}'" in str(caught.value)
+    assert f"'{name}@URL'" in str(caught.value)
+
+
+def test_a_model_name_with_a_colon_still_reaches_its_server_url() -> None:
+    spec = parse_spec("llama3.1:8b@http://gpu:8000/v1", {})
+    assert (spec.provider, spec.model, spec.base_url) == (
+        "compatible",
+        "llama3.1:8b",
+        "http://gpu:8000/v1",
+    )
