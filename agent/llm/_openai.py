@@ -14,7 +14,7 @@ shape for the rest of the process. Refusals are never retried as transient fault
 and every error quotes the start of the server's body, scrubbed of secrets.
 
 Prompts, replies and tool payloads are not logged unless ``SKILLWEAVE_LOG_MODEL_DATA=1``;
-keys are never logged.
+keys are never logged (:mod:`agent.llm._logging` also guards the SDK's own loggers).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from agent.errors import (
     ModelRetryExhausted,
     ToolLoopError,
 )
-from agent.llm._logging import log_model_data
+from agent.llm._logging import guard_logging, log_model_data
 from agent.llm._retry import RetryPolicy, TransientFault, is_retryable_status, parse_retry_after
 from agent.llm._servers import ServerProfile, profile_for
 from agent.llm._structured import (
@@ -180,6 +180,7 @@ class OpenAIChatModel:
         self._forced = structured_mode
         self._max_tokens = max_tokens
         self._secrets = (api_key,) if len(api_key) >= 8 else ()
+        guard_logging(api_key)
         self._owns_http = http_client is None
         self._http = http_client or default_http_client()
         # the SDK is typed for httpx2 but accepts a legacy httpx client, which respx can see
@@ -197,6 +198,7 @@ class OpenAIChatModel:
         so far as ``usage`` (read it with :func:`agent.llm.usage_of`).
         """
         spent = _Spent()
+        guard_logging()  # loggers the SDK created since this model was built get the filter too
         try:
             return await self._generate(request, spent)
         except ModelError as exc:
