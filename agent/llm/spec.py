@@ -10,21 +10,27 @@ Forms:
 - ``scripted:PATH``: replies from a YAML/JSON script (:mod:`agent.llm.scripted`).
 - ``replay:PATH``: serve a recorded cassette (:mod:`agent.llm.replay`).
 - ``record:PATH@<spec>``: run ``<spec>`` for real and record every exchange to PATH.
+
+Server specs take options after ``?``: ``structured=`` forces a structured-output mode
+(``json_schema``, ``json_object``, ``tool`` or ``prompt``; by default the strongest mode
+the server takes is found and remembered) and ``max_tokens=`` overrides every
+request's reply bound, e.g. ``qwen@http://gpu:8000/v1?structured=json_object&max_tokens=1024``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Literal, cast, get_args
+from urllib.parse import parse_qsl
 
 import httpx
 
 from agent.errors import ConfigError
 from agent.llm._openai import DEFAULT_LIMITS, DEFAULT_TIMEOUT, OpenAIChatModel
 from agent.llm._retry import RetryPolicy
-from agent.llm.base import ChatModel
+from agent.llm.base import ChatModel, StructuredMode
 from agent.llm.replay import RecordingTransport, ReplayTransport
 from agent.llm.scripted import ScriptedModel
 
@@ -36,6 +42,10 @@ PROVIDERS = ("openai", "ollama", "vllm", "compatible", "scripted", "replay", "re
 """The prefixes a spec may start with (``vllm`` is a compatible server by another name)."""
 OPENAI_NAMES = ("gpt-", "o1", "o3", "o4", "chatgpt-")
 """How a bare model name must start to be taken for an OpenAI model."""
+OPTIONS = {
+    "structured": ", ".join(get_args(StructuredMode)),
+    "max_tokens": "a positive integer",
+}
 
 _HOW_TO = (
     "Set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server), "
@@ -55,6 +65,8 @@ class ModelSpec:
     api_key: str = field(default="", repr=False)
     path: str = ""
     inner: ModelSpec | None = None
+    structured: StructuredMode | None = None
+    max_tokens: int | None = None
 
     @property
     def label(self) -> str:
@@ -106,7 +118,41 @@ def _file_spec(prefix: str, path: str, text: str) -> ModelSpec:
     return ModelSpec("scripted" if prefix == "scripted" else "replay", path=path)
 
 
+def _options(query: str, text: str) -> tuple[StructuredMode | None, int | None]:
+    """The ``?key=value&...`` options of a server spec, checked against :data:`OPTIONS`."""
+    allowed = "; ".join(f"{k}: {v}" for k, v in OPTIONS.items())
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        raise ConfigError(
+            f"model spec {text!r}: options must read '?key=value&key=value' ({allowed})"
+        ) from None
+    structured: StructuredMode | None = None
+    max_tokens: int | None = None
+    for key, value in pairs:
+        if key == "structured" and value in get_args(StructuredMode):
+            structured = cast(StructuredMode, value)
+        elif key == "max_tokens" and value.isdigit() and int(value) > 0:
+            max_tokens = int(value)
+        elif key in OPTIONS:
+            raise ConfigError(
+                f"model spec {text!r}: {key}={value!r} is not allowed; {key} takes {OPTIONS[key]}"
+            )
+        else:
+            raise ConfigError(
+                f"model spec {text!r}: unknown option {key!r}; the options are {allowed}"
+            )
+    return structured, max_tokens
+
+
 def _server_spec(prefix: str, rest: str, text: str, env: Mapping[str, str]) -> ModelSpec:
+    rest, ask, query = rest.partition("?")
+    structured, max_tokens = _options(query, text) if ask else (None, None)
+    spec = _server_base(prefix, rest, text, env)
+    return replace(spec, structured=structured, max_tokens=max_tokens)
+
+
+def _server_base(prefix: str, rest: str, text: str, env: Mapping[str, str]) -> ModelSpec:
     name, at, url = rest.partition("@")
     if not name or (at and not url.startswith(("http://", "https://"))):
         raise ConfigError(f"model spec {text!r} is not understood. {_HOW_TO}")
@@ -162,6 +208,8 @@ def build_model(
         name=parsed.label,
         http_client=http_client,
         retry=retry,
+        structured_mode=parsed.structured,
+        max_tokens=parsed.max_tokens,
     )
 
 
@@ -186,4 +234,6 @@ def _recording(
         name=inner.label,
         http_client=client,
         retry=retry,
+        structured_mode=inner.structured,
+        max_tokens=inner.max_tokens,
     )

@@ -8,9 +8,9 @@ import httpx
 import respx
 from langchain_core.tools import tool
 
-from agent.llm import DEFAULT_MAX_TOKENS, ModelRequest, OpenAIChatModel
+from agent.llm import DEFAULT_MAX_TOKENS, ModelRequest, OpenAIChatModel, build_model
 
-from .wire import completion, request_json
+from .wire import BASE_URL, completion, request_json
 
 Factory = Callable[..., OpenAIChatModel]
 ASK = [{"role": "user", "content": "Classify the checkout outage."}]
@@ -46,6 +46,13 @@ async def test_no_max_tokens_on_a_request_still_sends_the_default(
     route = api.post("/chat/completions").respond(200, json=completion("ok"))
     await make_model().generate(ModelRequest("triage", ASK, max_tokens=None))
     assert request_json(route.calls.last)["max_tokens"] == DEFAULT_MAX_TOKENS
+
+
+async def test_the_spec_overrides_max_tokens_for_every_purpose(api: respx.MockRouter) -> None:
+    route = api.post("/chat/completions").respond(200, json=completion("ok"))
+    model = build_model(f"qwen@{BASE_URL}?max_tokens=1024", http_client=httpx.AsyncClient(), env={})
+    await model.generate(ModelRequest("postmortem", ASK, max_tokens=4096))
+    assert request_json(route.calls.last)["max_tokens"] == 1024
 
 
 async def test_tools_are_offered_with_an_explicit_tool_choice_auto(

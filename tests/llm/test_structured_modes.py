@@ -10,7 +10,7 @@ import respx
 from pydantic import BaseModel
 
 from agent.errors import ModelAPIError, ModelRetryExhausted
-from agent.llm import ModelRequest, OpenAIChatModel
+from agent.llm import ModelRequest, OpenAIChatModel, build_model
 
 from .wire import BASE_URL, completion, request_json
 
@@ -105,6 +105,18 @@ async def test_the_working_mode_is_remembered_per_base_url_and_model(
     )
     await other.generate(_structured())
     assert _formats(route) == ["json_schema", "json_object", "json_object", "json_schema"]
+
+
+async def test_a_spec_option_forces_the_mode_from_the_first_request(
+    api: respx.MockRouter,
+) -> None:
+    route = api.post("/chat/completions").respond(200, json=completion(VERDICT))
+    model = build_model(
+        f"qwen@{BASE_URL}?structured=json_object", http_client=httpx.AsyncClient(), env={}
+    )
+    response = await model.generate(_structured())
+    assert _formats(route) == ["json_object"]
+    assert response.structured_mode == "json_object"
 
 
 async def test_a_forced_tool_mode_sends_the_answer_tool_and_parses_its_arguments(
