@@ -108,12 +108,13 @@ class _Refused(Exception):
     """The server refused one parameter we sent; another request shape may work."""
 
     def __init__(
-        self, parameter: Parameter, status: int, body: str, request_id: str | None
+        self, parameter: Parameter, status: int, raw: str, body: str, request_id: str | None
     ) -> None:
         super().__init__(parameter)
         self.parameter = parameter
         self.status = status
-        self.body = body
+        self.raw = raw  # the whole body, to read the server's advice; never shown
+        self.body = body  # the scrubbed excerpt an error message quotes
         self.request_id = request_id
 
 
@@ -339,7 +340,7 @@ class OpenAIChatModel:
         elif (
             what == "max_tokens"
             and profile.token_parameter == "max_tokens"
-            and "max_completion_tokens" in refusal.body
+            and "max_completion_tokens" in refusal.raw
         ):
             profile.token_parameter = "max_completion_tokens"
             log.info("%s: server wants max_completion_tokens, using it", self.name)
@@ -430,7 +431,7 @@ class OpenAIChatModel:
         if status not in _NOT_REFUSALS:
             refused = refused_parameter(status, raw, sent)
             if refused is not None:
-                return _Refused(refused, status, body, exc.request_id)
+                return _Refused(refused, status, raw, body, exc.request_id)
         if is_retryable_status(status):
             retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
             return TransientFault(

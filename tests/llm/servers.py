@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from .wire import chunk, sse
+
 Responder = Callable[[httpx.Request], httpx.Response]
 
 LLAMA_CPP_PYTHON_FORMAT = (
@@ -43,12 +45,26 @@ def _tools_active(body: dict[str, Any], *, need_choice: bool) -> bool:
     return not need_choice or "tool_choice" in body
 
 
+def _streamed(turn: dict[str, Any], *, usage: bool) -> httpx.Response:
+    """The same turn as a server streams it: deltas, a finish chunk, maybe a usage chunk."""
+    choice = turn["choices"][0]
+    message = choice["message"]
+    delta: dict[str, Any] = {"role": "assistant", "content": message.get("content")}
+    if message.get("tool_calls"):
+        delta["tool_calls"] = [{"index": i, **c} for i, c in enumerate(message["tool_calls"])]
+    chunks = [chunk(delta), chunk({}, choice["finish_reason"])]
+    if usage and turn.get("usage"):
+        chunks.append({**chunk({}), "choices": [], "usage": turn["usage"]})
+    return sse(chunks)
+
+
 def _serve(
     turns: Iterable[dict[str, Any]],
     check: Callable[[dict[str, Any]], httpx.Response | None],
     *,
     tools_need_choice: bool = False,
     usage: bool = True,
+    stream_usage: bool = True,
 ) -> Responder:
     queue = list(turns)
 
@@ -66,6 +82,8 @@ def _serve(
             turn["choices"][0]["finish_reason"] = "stop"
         if not usage:
             turn["usage"] = None
+        if body.get("stream"):
+            return _streamed(turn, usage=stream_usage)
         return httpx.Response(200, json=turn)
 
     return respond
@@ -123,8 +141,7 @@ def llama_cpp_python_server(turns: Iterable[dict[str, Any]]) -> Responder:
 
     500 on ``json_schema``; ``json_object`` (with or without ``schema``) works; tools
     are ignored unless ``tool_choice`` is sent; an assistant turn with ``content:
-    null`` beside ``tool_calls`` is a 500. (Its streams carry no usage chunk; the
-    streaming tests build those bodies with :func:`tests.llm.wire.sse`.)
+    null`` beside ``tool_calls`` is a 500; streams carry no usage chunk.
     """
 
     def check(body: dict[str, Any]) -> httpx.Response | None:
@@ -136,7 +153,7 @@ def llama_cpp_python_server(turns: Iterable[dict[str, Any]]) -> Responder:
                 return _internal(LLAMA_CPP_PYTHON_NULL_CONTENT)
         return None
 
-    return _serve(turns, check, tools_need_choice=True)
+    return _serve(turns, check, tools_need_choice=True, stream_usage=False)
 
 
 def _internal(message: str) -> httpx.Response:

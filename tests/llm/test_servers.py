@@ -168,6 +168,23 @@ async def test_llama_cpp_python_streams_without_usage_are_estimated_and_flagged(
     assert response.usage.completion_tokens > 0
 
 
+async def test_a_streamed_structured_request_steps_down_the_same_way(
+    api: respx.MockRouter, make_model: Factory
+) -> None:
+    route = _serve(api, servers.llama_cpp_python_server([_search(), completion(VERDICT)]))
+    tokens: list[str] = []
+    request = ModelRequest(
+        "triage", ASK, schema=Severity, tools=[search_logs], on_token=tokens.append
+    )
+    response = await make_model().generate(request)
+    assert response.output == Severity(level="SEV2", reason="5xx after deploy")
+    assert response.structured_mode == "json_object"
+    assert [request_json(c)["stream"] for c in route.calls] == [True, True, True]
+    assert request_json(route.calls.last)["messages"][2]["content"] == ""
+    assert tokens == [VERDICT]
+    assert response.usage.estimated_calls == 2  # neither answered stream had a usage chunk
+
+
 async def test_a_server_that_refuses_tool_choice_gets_tools_without_it_from_then_on(
     api: respx.MockRouter, make_model: Factory
 ) -> None:
