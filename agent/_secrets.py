@@ -66,7 +66,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
 )
 
 _PAIR_KEYS = (
-    r"password|passwd|pwd|pass|secret|client[_\-]?secret|secret[_\-]?(?:access[_\-]?)?key"
+    r"password|passwd|pwd|secret|client[_\-]?secret|secret[_\-]?(?:access[_\-]?)?key"
     r"|api[_\-]?key|apikey|access[_\-]?token|auth[_\-]?token|refresh[_\-]?token|token"
     r"|private[_\-]?key|credentials?"
 )
@@ -86,7 +86,7 @@ _SECRET_KEY = re.compile(
 
 def _kind_of_key(name: str) -> str:
     lowered = name.lower().replace("-", "_")
-    if any(p in lowered for p in ("password", "passwd", "pwd", "pass")):
+    if any(p in lowered for p in ("password", "passwd", "pwd")):
         return "password"
     if "token" in lowered or "authorization" in lowered or lowered.endswith("auth"):
         return "token"

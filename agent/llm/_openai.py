@@ -211,7 +211,8 @@ class OpenAIChatModel:
         messages = list(request.messages)
         tools = tool_schemas(request.tools) if request.tools else []
         records: list[ToolCallRecord] = []
-        rounds, repairs, tools_open = 0, 0, bool(tools)
+        # tools_open: tool rounds may go on (calls of tools never offered get "unknown tool")
+        rounds, repairs, tools_open = 0, 0, True
         while True:
             reply = await self._complete(request, messages, tools if tools_open else [])
             spent.usage += reply.usage

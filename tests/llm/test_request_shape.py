@@ -84,3 +84,17 @@ async def test_a_tool_call_turn_is_sent_back_with_empty_content_never_null(
     assert turn["role"] == "assistant"
     assert turn["content"] == ""
     assert response.messages[1]["content"] == ""
+
+
+async def test_a_call_of_a_tool_never_offered_is_answered_as_unknown_not_fatal(
+    api: respx.MockRouter, make_model: Factory
+) -> None:
+    route = api.post("/chat/completions")
+    route.side_effect = [
+        httpx.Response(200, json=completion(tool_calls=[("c1", "search_logs", {"query": "x"})])),
+        httpx.Response(200, json=completion("SEV2")),
+    ]
+    response = await make_model().generate(ModelRequest("triage", ASK))
+    assert response.output == "SEV2"
+    assert "unknown tool 'search_logs'" in response.tool_calls[0].result
+    assert "tools" not in request_json(route.calls.last)

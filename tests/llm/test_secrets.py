@@ -54,6 +54,8 @@ def test_a_private_key_cut_off_before_its_end_line_is_still_masked() -> None:
         "trace_id=7f3a9c status=502 duration_ms=1840",
         "commit 3f786850e387550fdab836ed7e6dc881de23001b deployed",
         "token bucket refilled, tokens=5",
+        "smoke tests pass: 42 of 42",
+        "bypass=true for canary",
         "author: ops changed cache.ttl_seconds",
         "2026-11-20T10:00:03Z",
     ],
