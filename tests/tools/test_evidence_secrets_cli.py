@@ -90,6 +90,7 @@ def test_a_cli_run_over_planted_secrets_stores_and_shows_none_of_them(
     stored = _bytes_under(home)
     assert any("sqlite" in name for name in stored)
     assert any("/status/" in name for name in stored)
+    assert any("/actions/" in name for name in stored)
     leaks = [(name, s) for name, data in stored.items() for s in SECRETS if s.encode() in data]
     assert leaks == []
     assert [s for s in SECRETS if s in transcript] == []
