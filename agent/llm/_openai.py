@@ -328,6 +328,12 @@ class OpenAIChatModel:
         """Change the request shape the server refused, or raise when nothing is left to try."""
         profile = self._profile
         what = refusal.parameter
+        if what == "response_format" and mode == "json_object" and profile.format_schema:
+            profile.format_schema = False
+            log.info(
+                "%s: server refuses response_format.schema, sending plain JSON mode", self.name
+            )
+            return
         if what in ("response_format", "answer_tool") and mode is not None:
             index = MODES.index(mode)
             if self._forced is None and index < len(MODES) - 1:
@@ -372,7 +378,7 @@ class OpenAIChatModel:
         sent: list[Parameter] = []
         offered = list(tools)
         if request.schema is not None and mode is not None:
-            fmt = response_format(request.schema, mode)
+            fmt = response_format(request.schema, mode, with_schema=self._profile.format_schema)
             if fmt is not None:
                 params["response_format"] = fmt
                 sent.append("response_format")

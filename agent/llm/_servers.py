@@ -23,6 +23,8 @@ class ServerProfile:
     """Index into the structured-output modes of the weakest mode tried so far."""
     tool_choice: bool = True
     """Whether the server accepts an explicit ``tool_choice``."""
+    format_schema: bool = True
+    """Whether ``json_object`` mode may carry the schema in ``response_format.schema``."""
     token_parameter: TokenParameter = "max_tokens"
     """The name under which the server takes the reply bound."""
 

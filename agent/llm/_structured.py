@@ -4,7 +4,8 @@ Servers differ, so there are four modes, tried strongest first:
 
 1. ``json_schema``: OpenAI's strict response format; the server enforces the schema.
 2. ``json_object``: JSON mode, the schema in the prompt and in ``response_format.schema``
-   (llama.cpp's servers turn that into a grammar; others ignore it).
+   (llama.cpp's servers turn that into a grammar; others ignore it; a server that
+   refuses the extra key gets plain JSON mode before the next mode is tried).
 3. ``tool``: one function tool whose parameters are the schema, forced with
    ``tool_choice``; its arguments are the reply.
 4. ``prompt``: the schema in the prompt only, for servers that take none of the above.
@@ -32,8 +33,14 @@ Parameter = Literal["response_format", "answer_tool", "tool_choice", "max_tokens
 """A request parameter a server may refuse, and we can change and try again."""
 
 
-def response_format(schema: type[BaseModel], mode: Mode) -> dict[str, Any] | None:
-    """The ``response_format`` parameter for ``mode`` (None when the mode sends none)."""
+def response_format(
+    schema: type[BaseModel], mode: Mode, *, with_schema: bool = True
+) -> dict[str, Any] | None:
+    """The ``response_format`` parameter for ``mode`` (None when the mode sends none).
+
+    ``with_schema=False`` leaves ``schema`` out of ``json_object``, for servers that
+    take JSON mode but refuse keys they do not know.
+    """
     if mode == "json_schema":
         return {
             "type": "json_schema",
@@ -44,6 +51,8 @@ def response_format(schema: type[BaseModel], mode: Mode) -> dict[str, Any] | Non
             },
         }
     if mode == "json_object":
+        if not with_schema:
+            return {"type": "json_object"}
         return {"type": "json_object", "schema": schema.model_json_schema()}
     return None
 

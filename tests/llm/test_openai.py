@@ -361,8 +361,9 @@ async def test_a_server_without_any_response_format_gets_a_forced_tool_call(
     answer = completion(tool_calls=[("c1", "final_answer", {"level": "SEV3", "reason": "slow"})])
     route = _route(api)
     route.side_effect = [
-        httpx.Response(400, json=rejected),
-        httpx.Response(400, json=rejected),
+        httpx.Response(400, json=rejected),  # json_schema
+        httpx.Response(400, json=rejected),  # json_object with the schema
+        httpx.Response(400, json=rejected),  # plain json_object
         httpx.Response(200, json=answer),
     ]
     response = await make_model().generate(ModelRequest("triage", ASK, schema=Severity))
@@ -383,9 +384,9 @@ async def test_a_server_refusing_tools_too_gets_the_schema_in_the_prompt_only(
     api: respx.MockRouter, make_model: Factory
 ) -> None:
     route = _route(api)
+    rejected = {"error": {"message": "unknown parameter: response_format"}}
     route.side_effect = [
-        httpx.Response(400, json={"error": {"message": "unknown parameter: response_format"}}),
-        httpx.Response(400, json={"error": {"message": "unknown parameter: response_format"}}),
+        *[httpx.Response(400, json=rejected)] * 3,
         httpx.Response(400, json={"error": {"message": "tools are not supported"}}),
         httpx.Response(200, json=completion('{"level": "SEV3", "reason": "slow"}')),
     ]

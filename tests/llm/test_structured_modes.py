@@ -67,16 +67,37 @@ async def test_the_full_step_down_goes_json_schema_json_object_tool_prompt(
     route = api.post("/chat/completions")
     route.side_effect = [
         httpx.Response(400, json={"error": {"message": "json_schema unsupported"}}),
+        httpx.Response(400, json={"error": {"message": "response_format.schema unsupported"}}),
         httpx.Response(400, json={"error": {"message": "response_format unsupported"}}),
         httpx.Response(400, json={"error": {"message": "tool_choice unsupported"}}),
         httpx.Response(200, json=completion(VERDICT)),
     ]
     response = await make_model().generate(_structured())
     sent = [request_json(c) for c in route.calls]
-    assert _formats(route) == ["json_schema", "json_object", None, None]
-    assert sent[2]["tools"][0]["function"]["name"] == "final_answer"
-    assert "tools" not in sent[3]
+    assert _formats(route) == ["json_schema", "json_object", "json_object", None, None]
+    assert "schema" in sent[1]["response_format"]
+    assert "schema" not in sent[2]["response_format"]
+    assert sent[3]["tools"][0]["function"]["name"] == "final_answer"
+    assert "tools" not in sent[4]
     assert response.structured_mode == "prompt"
+
+
+async def test_a_server_refusing_the_schema_key_gets_plain_json_mode_from_then_on(
+    api: respx.MockRouter, make_model: Factory
+) -> None:
+    unexpected = "Additional properties are not allowed ('schema' was unexpected)"
+    route = api.post("/chat/completions")
+    route.side_effect = [
+        httpx.Response(400, json={"error": {"message": "json_schema unsupported"}}),
+        httpx.Response(400, json={"error": {"message": unexpected, "param": "response_format"}}),
+        httpx.Response(200, json=completion(VERDICT)),
+        httpx.Response(200, json=completion(VERDICT)),
+    ]
+    response = await make_model().generate(_structured())
+    await make_model().generate(_structured())
+    sent = [request_json(c)["response_format"] for c in route.calls]
+    assert sent[2:] == [{"type": "json_object"}, {"type": "json_object"}]
+    assert response.structured_mode == "json_object"
 
 
 async def test_a_refusal_in_the_last_mode_is_an_api_error_quoting_the_body(
