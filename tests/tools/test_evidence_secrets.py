@@ -180,3 +180,26 @@ def test_records_are_scrubbed_as_the_bundle_is_read(bundle: Path) -> None:
         [loaded.description, *(r.data for kind in loaded.records for r in loaded.of(kind))]
     )
     assert [name for name, secret in SECRETS.items() if secret in held] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("incident.txt", f"DSN postgres://app:{DB_PASSWORD}@db:5432/shop"),
+        (
+            "incident.json",
+            json.dumps({"summary": "down", "dsn": f"postgres://app:{DB_PASSWORD}@db"}),
+        ),
+    ],
+)
+def test_every_description_format_is_scrubbed(
+    seed: SkillSet, tmp_path: Path, name: str, text: str
+) -> None:
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / name).write_text(text, encoding="utf-8")
+    ctx = ToolContext(data_dir=tmp_path / "data", thread_id="t", evidence_dir=bundle)
+    tool = next(t for t in load_tools(seed.skill, ctx) if t.name == "get_incident_description")
+    answer = str(tool.invoke({}))
+    assert DB_PASSWORD not in answer
+    assert "[redacted:password]" in answer
