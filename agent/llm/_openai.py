@@ -352,7 +352,11 @@ class OpenAIChatModel:
             profile.token_parameter = "max_completion_tokens"
             log.info("%s: server wants max_completion_tokens, using it", self.name)
             return
-        forced = f"; the model spec forces the {mode} mode" if self._forced else ""
+        forced = (
+            f"; the model spec forces the {mode} mode"
+            if self._forced and what in ("response_format", "answer_tool")
+            else ""
+        )
         raise ModelAPIError(
             f"{self.name}: the server refused the request for {request.purpose!r} "
             f"(it does not take our {what}{forced})",
