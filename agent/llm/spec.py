@@ -145,6 +145,12 @@ def _options(query: str, text: str) -> tuple[StructuredMode | None, int | None]:
     return structured, max_tokens
 
 
+def _query(spec: ModelSpec) -> str:
+    """A spec's options as the query text :func:`_options` reads back (kept in cassettes)."""
+    pairs = [("structured", spec.structured), ("max_tokens", spec.max_tokens)]
+    return "&".join(f"{k}={v}" for k, v in pairs if v is not None)
+
+
 def _server_spec(prefix: str, rest: str, text: str, env: Mapping[str, str]) -> ModelSpec:
     rest, ask, query = rest.partition("?")
     structured, max_tokens = _options(query, text) if ask else (None, None)
@@ -189,6 +195,8 @@ def build_model(
     if parsed.provider == "replay":
         transport = ReplayTransport(parsed.path)
         meta = transport.cassette
+        # a recording made with spec options must be replayed with the same request shapes
+        structured, max_tokens = _options(str(meta.get("options", "")), parsed.path)
         return OpenAIChatModel(
             model=str(meta.get("model", "")),
             base_url=str(meta.get("base_url", OPENAI_URL)),
@@ -197,6 +205,8 @@ def build_model(
             http_client=httpx.AsyncClient(transport=transport),
             retry=retry,
             offline=True,
+            structured_mode=structured,
+            max_tokens=max_tokens,
         )
     if parsed.provider == "record":
         assert parsed.inner is not None  # parse_spec always sets it for record specs
@@ -223,7 +233,7 @@ def _recording(
     transport = RecordingTransport(
         base,
         path,
-        meta={"model": inner.model, "base_url": inner.base_url},
+        meta={"model": inner.model, "base_url": inner.base_url, "options": _query(inner)},
         secrets=(inner.api_key,),
     )
     client = httpx.AsyncClient(transport=transport, timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
