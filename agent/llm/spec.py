@@ -46,6 +46,7 @@ OPTIONS = {
     "structured": ", ".join(get_args(StructuredMode)),
     "max_tokens": "a positive integer",
 }
+"""The options a server spec takes after ``?``, each with the values it allows (for messages)."""
 
 _HOW_TO = (
     "Set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server), "
