@@ -3,13 +3,10 @@
 Secrets: the transcript leaves the machine (tickets, eval reports), so every
 value in it passes :func:`agent.audit.redact`, the audit log's own
 redaction; a bearer token or API key quoted in evidence, a tool result or a
-model reply is exported as ``[redacted]``. The checkpoint keeps the run's data
-verbatim on purpose: it is the run's working memory, read back on resume and
-fed to later prompts, so redacting it would change what the model sees and
-make a resumed run differ from an uninterrupted one; it holds nothing the
-evidence bundle beside it does not already hold. Our own credentials (the
-model API key, webhook URLs) never enter run state at all
-(``tests/runtime/test_secrets.py`` reads the database bytes to prove it).
+model reply is exported as ``[redacted]``. Evidence reaches the run already
+scrubbed (:mod:`agent._secrets`, applied as a bundle is read), and our own
+credentials (the model API key, webhook URLs) never enter run state at all
+(``tests/engine/test_secrets.py`` reads the database bytes to prove it).
 """
 
 from __future__ import annotations

@@ -6,6 +6,12 @@ monitoring tools export. Every record keeps its file name and line, so whatever
 a tool reports can be cited (``logs.jsonl:12``) and linked in the postmortem.
 The whole bundle is read up front: a malformed file is the operator's mistake
 and must surface before the run starts, naming the file and line.
+
+Credentials are scrubbed as records are read (:mod:`agent._secrets`): a
+password in a connection URL, a bearer token or an API key in a log line
+becomes ``[redacted:KIND]`` in memory, so no tool, prompt, checkpoint or
+transcript ever holds it. The files on disk are never changed, and each record
+keeps its ``ref``, so the original line can still be looked up by hand.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agent._secrets import scrub, scrub_value
 from agent.errors import EvidenceError
 
 KINDS = ("deploys", "config_changes", "feature_flags", "metrics", "logs", "traces", "alerts")
@@ -149,7 +156,8 @@ def _records(file: Path) -> list[Record]:
             raise EvidenceError(
                 f"record has no timestamp (one of {', '.join(_TIME_KEYS)})", path=path, line=line
             )
-        records.append(Record(file.name, line, parse_time(stamp, path=path, line=line), data))
+        when = parse_time(stamp, path=path, line=line)
+        records.append(Record(file.name, line, when, scrub_value(data)))
     return sorted(records, key=lambda r: (r.time, r.line))
 
 
@@ -174,7 +182,7 @@ def _description(root: Path) -> tuple[str, str | None]:
                         f"invalid JSON: {exc.msg}", path=str(file), line=exc.lineno
                     ) from None
                 text = json.dumps(data, indent=1) if not isinstance(data, str) else data
-            return text, name
+            return scrub(text), name
     return "", None
 
 

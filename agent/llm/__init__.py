@@ -2,12 +2,22 @@
 
 from agent.llm._openai import OpenAIChatModel, allow_model_requests
 from agent.llm._retry import RetryPolicy
-from agent.llm._usage import UsageMeter
-from agent.llm.base import ChatModel, ModelRequest, ModelResponse, ToolCallRecord, Usage
+from agent.llm._servers import forget_servers
+from agent.llm._usage import UsageMeter, usage_of
+from agent.llm.base import (
+    DEFAULT_MAX_TOKENS,
+    ChatModel,
+    ModelRequest,
+    ModelResponse,
+    StructuredMode,
+    ToolCallRecord,
+    Usage,
+)
 from agent.llm.scripted import ScriptedModel
 from agent.llm.spec import ModelSpec, build_model, parse_spec
 
 __all__ = [
+    "DEFAULT_MAX_TOKENS",
     "ChatModel",
     "ModelRequest",
     "ModelResponse",
@@ -15,10 +25,13 @@ __all__ = [
     "OpenAIChatModel",
     "RetryPolicy",
     "ScriptedModel",
+    "StructuredMode",
     "ToolCallRecord",
     "Usage",
     "UsageMeter",
     "allow_model_requests",
     "build_model",
+    "forget_servers",
     "parse_spec",
+    "usage_of",
 ]

@@ -39,14 +39,20 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 
 class TransientFault(Exception):
-    """A failure worth retrying; ``retry_after`` is the server's hint, if it gave one."""
+    """A failure worth retrying, with the server's Retry-After hint and its (scrubbed) body."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        body: str = "",
     ) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.body = body
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,17 @@
 """Structured output: ask for a pydantic schema, validate the reply, show the model its mistakes.
 
-Servers differ: OpenAI takes a strict ``json_schema`` response format, many
-OpenAI-compatible servers only ``json_object``, some neither. We start strict and
-step down a mode when a server rejects ``response_format`` (HTTP 400 naming it);
-the weaker modes carry the schema in the prompt instead.
+Servers differ, so there are four modes, tried strongest first:
+
+1. ``json_schema``: OpenAI's strict response format; the server enforces the schema.
+2. ``json_object``: JSON mode, the schema in the prompt and in ``response_format.schema``
+   (llama.cpp's servers turn that into a grammar; others ignore it; a server that
+   refuses the extra key gets plain JSON mode before the next mode is tried).
+3. ``tool``: one function tool whose parameters are the schema, forced with
+   ``tool_choice``; its arguments are the reply.
+4. ``prompt``: the schema in the prompt only, for servers that take none of the above.
+
+A server that refuses a mode (any 4xx/5xx whose body names the parameter and says it
+is unsupported) moves the request one mode down; see :func:`refused_parameter`.
 """
 
 from __future__ import annotations
@@ -14,14 +22,25 @@ from typing import Any, Literal
 from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel, ValidationError
 
-from agent.llm.base import Message, T
+from agent.llm.base import Message, StructuredMode, T
 
-Mode = Literal["json_schema", "json_object", "prompt"]
-MODES: tuple[Mode, ...] = ("json_schema", "json_object", "prompt")
+Mode = StructuredMode
+MODES: tuple[Mode, ...] = ("json_schema", "json_object", "tool", "prompt")
+ANSWER_TOOL = "final_answer"
+"""The function tool that carries the reply in ``tool`` mode."""
+
+Parameter = Literal["response_format", "answer_tool", "tool_choice", "max_tokens"]
+"""A request parameter a server may refuse, and we can change and try again."""
 
 
-def response_format(schema: type[BaseModel], mode: Mode) -> dict[str, Any] | None:
-    """The ``response_format`` parameter for ``mode`` (None when the server takes none)."""
+def response_format(
+    schema: type[BaseModel], mode: Mode, *, with_schema: bool = True
+) -> dict[str, Any] | None:
+    """The ``response_format`` parameter for ``mode`` (None when the mode sends none).
+
+    ``with_schema=False`` leaves ``schema`` out of ``json_object``, for servers that
+    take JSON mode but refuse keys they do not know.
+    """
     if mode == "json_schema":
         return {
             "type": "json_schema",
@@ -32,24 +51,83 @@ def response_format(schema: type[BaseModel], mode: Mode) -> dict[str, Any] | Non
             },
         }
     if mode == "json_object":
-        return {"type": "json_object"}
+        if not with_schema:
+            return {"type": "json_object"}
+        return {"type": "json_object", "schema": schema.model_json_schema()}
     return None
 
 
-def schema_instruction(schema: type[BaseModel]) -> Message:
-    """A system message stating the schema, for modes where the server does not enforce it."""
-    text = json.dumps(schema.model_json_schema(), ensure_ascii=False)
+def answer_tool(schema: type[BaseModel]) -> dict[str, Any]:
+    """The single function tool of ``tool`` mode: calling it *is* the reply."""
     return {
-        "role": "system",
-        "content": "Reply with one JSON object and nothing else. "
-        f"It must validate against this JSON schema: {text}",
+        "type": "function",
+        "function": {
+            "name": ANSWER_TOOL,
+            "description": f"Submit the final result as a {schema.__name__} object.",
+            "parameters": schema.model_json_schema(),
+        },
     }
 
 
-def names_response_format(body: str) -> bool:
-    """Whether a 400 body blames the structured-output parameters (so a weaker mode may work)."""
+FORCED_ANSWER = {"type": "function", "function": {"name": ANSWER_TOOL}}
+"""``tool_choice`` that forces the answer tool."""
+
+
+def schema_instruction(schema: type[BaseModel], mode: Mode) -> Message:
+    """A system message stating the schema, for modes where the server does not enforce it."""
+    text = json.dumps(schema.model_json_schema(), ensure_ascii=False)
+    if mode == "tool":
+        how = (
+            f"When you have the result, call the {ANSWER_TOOL} tool with it as the arguments. "
+            f"The arguments must validate against this JSON schema: {text}"
+        )
+    else:
+        how = (
+            "Reply with one JSON object and nothing else. "
+            f"It must validate against this JSON schema: {text}"
+        )
+    return {"role": "system", "content": how}
+
+
+_NAMES: dict[Parameter, tuple[str, ...]] = {
+    "response_format": ("response_format", "json_schema", "json_object", "structured output"),
+    "answer_tool": ("tool_choice", "tool choice", "tools", "function calling", "function_call"),
+    "tool_choice": ("tool_choice", "tool choice"),
+    "max_tokens": ("max_tokens",),
+}
+_REFUSALS = (
+    "unsupported",
+    "not supported",
+    "does not support",
+    "doesn't support",
+    "not implemented",
+    "input should be",
+    "invalid",
+    "unknown",
+    "unrecognized",
+    "unexpected",
+    "not allowed",
+    "not permitted",
+    "extra inputs",
+    "must be",
+    "requires",
+)
+
+
+def refused_parameter(status: int, body: str, sent: tuple[Parameter, ...]) -> Parameter | None:
+    """Which of the parameters ``sent`` the error body blames, if it refuses one.
+
+    A body must name the parameter; a 5xx must also say it is unsupported or invalid
+    (llama-cpp-python answers a ``json_schema`` format with a 500 saying "Input should
+    be 'text' or 'json_object'"), so an ordinary server fault is still retried.
+    """
     lowered = body.lower()
-    return "response_format" in lowered or "json_schema" in lowered
+    if status >= 500 and not any(word in lowered for word in _REFUSALS):
+        return None
+    for parameter in sent:
+        if any(name in lowered for name in _NAMES[parameter]):
+            return parameter
+    return None
 
 
 def _strip_fence(text: str) -> str:
@@ -78,4 +156,13 @@ def repair_message(schema: type[BaseModel], errors: str) -> Message:
         "role": "user",
         "content": f"Your reply does not validate against the {schema.__name__} schema: "
         f"{errors}. Reply again with only the corrected JSON object.",
+    }
+
+
+def final_call_message(rounds: int) -> Message:
+    """Sent when the tool rounds are used up: one last call, without tools, for the result."""
+    return {
+        "role": "user",
+        "content": f"You have used all {rounds} tool rounds; no more tools can be called. "
+        "Reply now with your final result, based on the tool results above.",
     }

@@ -70,10 +70,14 @@ def parse_arguments(raw: str) -> Any:
 def assistant_tool_message(
     calls: Sequence[tuple[str, str, Any]], content: str | None = None
 ) -> Message:
-    """The assistant turn that asked for ``calls``, in the wire format the API expects back."""
+    """The assistant turn that asked for ``calls``, in the wire format the API expects back.
+
+    ``content`` is ``""`` rather than null when the model said nothing: llama-cpp-python
+    answers a null content beside ``tool_calls`` with HTTP 500.
+    """
     return {
         "role": "assistant",
-        "content": content,
+        "content": content or "",
         "tool_calls": [
             {"id": i, "type": "function", "function": {"name": n, "arguments": _as_text(a)}}
             for i, n, a in calls

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel
@@ -22,13 +22,30 @@ T = TypeVar("T", bound=BaseModel)
 Message = dict[str, Any]
 """A chat message in the OpenAI wire format (role, content, tool_calls, tool_call_id)."""
 
+StructuredMode = Literal["json_schema", "json_object", "tool", "prompt"]
+"""How a structured reply was asked for: strict schema, JSON object, forced tool call, prompt."""
+
+DEFAULT_MAX_TOKENS = 2048
+"""Reply bound sent with every request: some servers otherwise generate until the context fills."""
+
 
 class Usage(BaseModel):
-    """Token counts; adds up across calls, nodes and runs."""
+    """Token counts; adds up across calls, nodes and runs.
+
+    ``estimated_calls`` counts the calls whose server reported no usage (a stream
+    without a usage chunk, ``usage: null``): their tokens are our estimate, so a
+    run can say its figures are partly guessed.
+    """
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
     calls: int = 0
+    estimated_calls: int = 0
+
+    @property
+    def reported(self) -> bool:
+        """Whether every counted call's tokens came from the server, none estimated."""
+        return self.estimated_calls == 0
 
     @property
     def total_tokens(self) -> int:
@@ -40,6 +57,7 @@ class Usage(BaseModel):
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
             calls=self.calls + other.calls,
+            estimated_calls=self.estimated_calls + other.estimated_calls,
         )
 
 
@@ -75,7 +93,8 @@ class ModelRequest(Generic[T]):
     """What a caller (a graph node, a judge) asks of a model.
 
     ``purpose`` names the caller (e.g. the node id); the scripted model keys its
-    replies on it and usage is aggregated by it.
+    replies on it and usage is aggregated by it. ``max_tokens`` bounds each reply
+    (a model spec's ``?max_tokens=`` overrides it; None means the default).
     """
 
     purpose: str
@@ -86,11 +105,16 @@ class ModelRequest(Generic[T]):
     on_token: Callable[[str], None] | None = None
     rounds: Rounds | None = None
     """Given by the engine: the call's rounds are replayed from it on a re-run."""
+    max_tokens: int | None = DEFAULT_MAX_TOKENS
 
 
 @dataclass
 class ModelResponse(Generic[T]):
-    """A finished exchange: validated output plus everything needed for a transcript."""
+    """A finished exchange: validated output plus everything needed for a transcript.
+
+    ``structured_mode`` says how a structured reply was obtained (None for text
+    or a model with no modes), so a run can record which mode a server needed.
+    """
 
     output: T | str
     messages: list[Message]
@@ -98,6 +122,7 @@ class ModelResponse(Generic[T]):
     usage: Usage = field(default_factory=Usage)
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
     latency_ms: float = 0.0
+    structured_mode: StructuredMode | None = None
 
 
 class ChatModel(Protocol):

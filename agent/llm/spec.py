@@ -2,29 +2,35 @@
 
 Forms:
 
-- ``openai:gpt-4.1-mini`` (or a bare model name): OpenAI, or ``OPENAI_BASE_URL``;
-  needs ``OPENAI_API_KEY``.
+- ``openai:gpt-4.1-mini`` (or a bare OpenAI model name: ``gpt-…``, ``o1``/``o3``/``o4…``,
+  ``chatgpt-…``): OpenAI, or ``OPENAI_BASE_URL``; needs ``OPENAI_API_KEY``.
 - ``ollama:llama3.1``: a local Ollama at ``http://localhost:11434/v1``, no key.
 - ``vllm:NAME@http://host:8000/v1`` or ``NAME@URL``: any OpenAI-compatible server;
   ``OPENAI_API_KEY`` is sent when set.
 - ``scripted:PATH``: replies from a YAML/JSON script (:mod:`agent.llm.scripted`).
 - ``replay:PATH``: serve a recorded cassette (:mod:`agent.llm.replay`).
 - ``record:PATH@<spec>``: run ``<spec>`` for real and record every exchange to PATH.
+
+Server specs take options after ``?``: ``structured=`` forces a structured-output mode
+(``json_schema``, ``json_object``, ``tool`` or ``prompt``; by default the strongest mode
+the server takes is found and remembered) and ``max_tokens=`` overrides every
+request's reply bound, e.g. ``qwen@http://gpu:8000/v1?structured=json_object&max_tokens=1024``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Literal, cast, get_args
+from urllib.parse import parse_qsl
 
 import httpx
 
 from agent.errors import ConfigError
 from agent.llm._openai import DEFAULT_LIMITS, DEFAULT_TIMEOUT, OpenAIChatModel
 from agent.llm._retry import RetryPolicy
-from agent.llm.base import ChatModel
+from agent.llm.base import ChatModel, StructuredMode
 from agent.llm.replay import RecordingTransport, ReplayTransport
 from agent.llm.scripted import ScriptedModel
 
@@ -32,6 +38,15 @@ OPENAI_URL = "https://api.openai.com/v1"
 OLLAMA_URL = "http://localhost:11434/v1"
 
 Provider = Literal["openai", "ollama", "compatible", "scripted", "replay", "record"]
+PROVIDERS = ("openai", "ollama", "vllm", "compatible", "scripted", "replay", "record")
+"""The prefixes a spec may start with (``vllm`` is a compatible server by another name)."""
+OPENAI_NAMES = ("gpt-", "o1", "o3", "o4", "chatgpt-")
+"""How a bare model name must start to be taken for an OpenAI model."""
+OPTIONS = {
+    "structured": ", ".join(get_args(StructuredMode)),
+    "max_tokens": "a positive integer",
+}
+"""The options a server spec takes after ``?``, each with the values it allows (for messages)."""
 
 _HOW_TO = (
     "Set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server), "
@@ -51,6 +66,8 @@ class ModelSpec:
     api_key: str = field(default="", repr=False)
     path: str = ""
     inner: ModelSpec | None = None
+    structured: StructuredMode | None = None
+    max_tokens: int | None = None
 
     @property
     def label(self) -> str:
@@ -78,6 +95,21 @@ def parse_spec(spec: str | None, env: Mapping[str, str] | None = None) -> ModelS
         return ModelSpec("record", path=path, inner=parse_spec(inner, env))
     if sep and prefix in ("openai", "ollama", "vllm", "compatible") and not rest.startswith("//"):
         return _server_spec(prefix, rest, text, env)
+    if "@http://" in text or "@https://" in text:  # NAME@URL; Ollama names hold colons too
+        return _server_spec("", text, text, env)
+    if sep:
+        raise ConfigError(
+            f"model spec {text!r}: unknown provider {prefix!r}; use one of "
+            f"{', '.join(PROVIDERS)} (e.g. 'openai:NAME'), or 'NAME@URL' for any "
+            "OpenAI-compatible server."
+        )
+    name = text.partition("?")[0]
+    if not name.startswith(OPENAI_NAMES):
+        raise ConfigError(
+            f"model spec {text!r} does not look like an OpenAI model name; write "
+            f"'openai:{name}' if it is one, or '{name}@URL' for the server that serves it. "
+            f"{_HOW_TO}"
+        )
     return _server_spec("", text, text, env)
 
 
@@ -87,7 +119,47 @@ def _file_spec(prefix: str, path: str, text: str) -> ModelSpec:
     return ModelSpec("scripted" if prefix == "scripted" else "replay", path=path)
 
 
+def _options(query: str, text: str) -> tuple[StructuredMode | None, int | None]:
+    """The ``?key=value&...`` options of a server spec, checked against :data:`OPTIONS`."""
+    allowed = "; ".join(f"{k}: {v}" for k, v in OPTIONS.items())
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        raise ConfigError(
+            f"model spec {text!r}: options must read '?key=value&key=value' ({allowed})"
+        ) from None
+    structured: StructuredMode | None = None
+    max_tokens: int | None = None
+    for key, value in pairs:
+        if key == "structured" and value in get_args(StructuredMode):
+            structured = cast(StructuredMode, value)
+        elif key == "max_tokens" and value.isdigit() and int(value) > 0:
+            max_tokens = int(value)
+        elif key in OPTIONS:
+            raise ConfigError(
+                f"model spec {text!r}: {key}={value!r} is not allowed; {key} takes {OPTIONS[key]}"
+            )
+        else:
+            raise ConfigError(
+                f"model spec {text!r}: unknown option {key!r}; the options are {allowed}"
+            )
+    return structured, max_tokens
+
+
+def _query(spec: ModelSpec) -> str:
+    """A spec's options as the query text :func:`_options` reads back (kept in cassettes)."""
+    pairs = [("structured", spec.structured), ("max_tokens", spec.max_tokens)]
+    return "&".join(f"{k}={v}" for k, v in pairs if v is not None)
+
+
 def _server_spec(prefix: str, rest: str, text: str, env: Mapping[str, str]) -> ModelSpec:
+    rest, ask, query = rest.partition("?")
+    structured, max_tokens = _options(query, text) if ask else (None, None)
+    spec = _server_base(prefix, rest, text, env)
+    return replace(spec, structured=structured, max_tokens=max_tokens)
+
+
+def _server_base(prefix: str, rest: str, text: str, env: Mapping[str, str]) -> ModelSpec:
     name, at, url = rest.partition("@")
     if not name or (at and not url.startswith(("http://", "https://"))):
         raise ConfigError(f"model spec {text!r} is not understood. {_HOW_TO}")
@@ -124,6 +196,8 @@ def build_model(
     if parsed.provider == "replay":
         transport = ReplayTransport(parsed.path)
         meta = transport.cassette
+        # a recording made with spec options must be replayed with the same request shapes
+        structured, max_tokens = _options(str(meta.get("options", "")), parsed.path)
         return OpenAIChatModel(
             model=str(meta.get("model", "")),
             base_url=str(meta.get("base_url", OPENAI_URL)),
@@ -132,6 +206,8 @@ def build_model(
             http_client=httpx.AsyncClient(transport=transport),
             retry=retry,
             offline=True,
+            structured_mode=structured,
+            max_tokens=max_tokens,
         )
     if parsed.provider == "record":
         assert parsed.inner is not None  # parse_spec always sets it for record specs
@@ -143,6 +219,8 @@ def build_model(
         name=parsed.label,
         http_client=http_client,
         retry=retry,
+        structured_mode=parsed.structured,
+        max_tokens=parsed.max_tokens,
     )
 
 
@@ -156,7 +234,7 @@ def _recording(
     transport = RecordingTransport(
         base,
         path,
-        meta={"model": inner.model, "base_url": inner.base_url},
+        meta={"model": inner.model, "base_url": inner.base_url, "options": _query(inner)},
         secrets=(inner.api_key,),
     )
     client = httpx.AsyncClient(transport=transport, timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
@@ -167,4 +245,6 @@ def _recording(
         name=inner.label,
         http_client=client,
         retry=retry,
+        structured_mode=inner.structured,
+        max_tokens=inner.max_tokens,
     )

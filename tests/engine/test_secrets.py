@@ -7,8 +7,8 @@ every artefact the run leaves is read raw: the checkpoint database (and its
 WAL), the data directory's status and action logs, the exported transcript
 and the log records at DEBUG level.
 
-The checkpoint keeps evidence verbatim on purpose (see
-:mod:`agent.engine._export`); only our own credentials must never reach it.
+The evidence layer scrubs credentials as it reads a bundle (:mod:`agent._secrets`),
+so neither the checkpoint nor the transcript ever holds the planted ones.
 """
 
 from __future__ import annotations
@@ -172,14 +172,15 @@ async def test_the_api_key_is_in_no_log_record_at_debug_level(
 async def test_secret_shaped_evidence_is_redacted_in_the_exported_transcript(run: Path) -> None:
     values, _ = await api.read_state(THREAD, data_dir=run)
     kept = json.dumps(values, default=str)
-    assert JWT in kept  # the run itself saw the evidence
-    assert LOG_KEY in kept
-    assert PASSWORD in kept
+    assert "[redacted:bearer_token]" in kept  # the run saw the evidence, scrubbed as it was read
+    assert JWT not in kept
+    assert LOG_KEY not in kept
+    assert PASSWORD not in kept
     text = (await api.export_transcript(THREAD, data_dir=run)).model_dump_json()
     assert JWT not in text
     assert LOG_KEY not in text
     assert PASSWORD not in text
-    assert "[redacted]" in text
+    assert "[redacted" in text
 
 
 def test_a_cli_run_leaves_the_key_in_no_recipe_or_data_file(

@@ -9,17 +9,27 @@ import httpx
 import pytest
 import respx
 
-from agent.llm import OpenAIChatModel, RetryPolicy, allow_model_requests
+from agent.llm import OpenAIChatModel, RetryPolicy, allow_model_requests, forget_servers
 
 from .wire import API_KEY, BASE_URL
 
 
+@pytest.fixture(autouse=True)
+def _fresh_servers() -> Iterator[None]:
+    """Each test meets servers it knows nothing about, and leaves nothing learned behind."""
+    forget_servers()
+    yield
+    forget_servers()
+
+
 @pytest.fixture
 def model_requests() -> Iterator[None]:
-    """Allow model requests for a test whose HTTP goes through respx."""
+    """Allow model requests for a test whose HTTP goes through respx (against fresh servers)."""
     allow_model_requests(True)
+    forget_servers()
     yield
     allow_model_requests(None)
+    forget_servers()
 
 
 @pytest.fixture

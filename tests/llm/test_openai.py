@@ -95,8 +95,12 @@ async def test_a_server_without_json_schema_support_falls_back_to_json_object(
     response = await make_model().generate(ModelRequest("triage", ASK, schema=Severity))
     assert response.output == Severity(level="SEV3", reason="slow")
     retried = request_json(route.calls.last)
-    assert retried["response_format"] == {"type": "json_object"}
-    assert '"reason"' in retried["messages"][0]["content"]  # the schema now travels in the prompt
+    assert retried["response_format"] == {
+        "type": "json_object",
+        "schema": Severity.model_json_schema(),  # llama.cpp servers turn it into a grammar
+    }
+    assert '"reason"' in retried["messages"][0]["content"]  # the schema also travels in the prompt
+    assert response.structured_mode == "json_object"
 
 
 @tool
@@ -144,16 +148,36 @@ async def test_parallel_tool_calls_run_and_a_failing_tool_becomes_a_tool_message
     assert response.output == "paged nobody; logs show 3 errors"
 
 
-async def test_a_model_that_keeps_calling_tools_stops_at_the_round_bound(
+async def test_a_model_at_the_tool_round_bound_gets_one_last_call_without_tools(
+    api: respx.MockRouter, make_model: Factory
+) -> None:
+    looping = httpx.Response(
+        200, json=completion(tool_calls=[("call_x", "search_logs", {"query": "again"})])
+    )
+    route = _route(api)
+    route.side_effect = [looping, looping, looping, httpx.Response(200, json=completion("SEV2"))]
+    response = await make_model().generate(
+        ModelRequest("triage", ASK, tools=[search_logs], max_tool_rounds=2)
+    )
+    assert response.output == "SEV2"
+    assert len(response.tool_calls) == 2  # the third round's calls were not run
+    last = request_json(route.calls.last)
+    assert "tools" not in last
+    assert "tool_choice" not in last
+    assert "no more tools" in last["messages"][-1]["content"]
+    assert route.call_count == 4
+
+
+async def test_a_model_that_calls_tools_even_in_the_last_call_raises_a_tool_loop_error(
     api: respx.MockRouter, make_model: Factory
 ) -> None:
     looping = completion(tool_calls=[("call_x", "search_logs", {"query": "again"})])
     route = _route(api).respond(200, json=looping)
-    with pytest.raises(ToolLoopError, match="after 2 rounds"):
+    with pytest.raises(ToolLoopError, match="after 2 rounds and a last call without tools"):
         await make_model().generate(
             ModelRequest("triage", ASK, tools=[search_logs], max_tool_rounds=2)
         )
-    assert route.call_count == 3
+    assert route.call_count == 4
 
 
 async def test_a_429_is_retried_after_the_retry_after_delay(
@@ -248,7 +272,8 @@ async def test_streaming_forwards_tokens_and_assembles_tool_call_deltas(
     assert response.tool_calls[0].result == "3 errors matching 5xx"
     assert response.output == "Found 3 errors"
     assert request_json(route.calls[0])["stream_options"] == {"include_usage": True}
-    assert response.usage.prompt_tokens == 20
+    assert response.usage.prompt_tokens > 20  # 20 reported, plus an estimate for the second
+    assert response.usage.estimated_calls == 1  # the second stream had no usage chunk
 
 
 async def test_a_stream_cut_off_before_it_finishes_is_retried_not_used(
@@ -329,19 +354,49 @@ async def test_streams_cut_off_every_time_end_in_retry_exhausted(
         await make_model().generate(ModelRequest("triage", ASK, on_token=lambda _: None))
 
 
-async def test_a_server_without_any_response_format_gets_the_schema_in_the_prompt_only(
+async def test_a_server_without_any_response_format_gets_a_forced_tool_call(
     api: respx.MockRouter, make_model: Factory
 ) -> None:
     rejected = {"error": {"message": "unknown parameter: response_format"}}
+    answer = completion(tool_calls=[("c1", "final_answer", {"level": "SEV3", "reason": "slow"})])
     route = _route(api)
     route.side_effect = [
-        httpx.Response(400, json=rejected),
-        httpx.Response(400, json=rejected),
+        httpx.Response(400, json=rejected),  # json_schema
+        httpx.Response(400, json=rejected),  # json_object with the schema
+        httpx.Response(400, json=rejected),  # plain json_object
+        httpx.Response(200, json=answer),
+    ]
+    response = await make_model().generate(ModelRequest("triage", ASK, schema=Severity))
+    assert response.output == Severity(level="SEV3", reason="slow")
+    assert response.structured_mode == "tool"
+    last = request_json(route.calls.last)
+    assert "response_format" not in last
+    assert [t["function"]["name"] for t in last["tools"]] == ["final_answer"]
+    assert last["tools"][0]["function"]["parameters"] == Severity.model_json_schema()
+    assert last["tool_choice"] == {"type": "function", "function": {"name": "final_answer"}}
+    assert response.messages[-1] == {
+        "role": "assistant",
+        "content": '{"level": "SEV3", "reason": "slow"}',
+    }
+
+
+async def test_a_server_refusing_tools_too_gets_the_schema_in_the_prompt_only(
+    api: respx.MockRouter, make_model: Factory
+) -> None:
+    route = _route(api)
+    rejected = {"error": {"message": "unknown parameter: response_format"}}
+    route.side_effect = [
+        *[httpx.Response(400, json=rejected)] * 3,
+        httpx.Response(400, json={"error": {"message": "tools are not supported"}}),
         httpx.Response(200, json=completion('{"level": "SEV3", "reason": "slow"}')),
     ]
     response = await make_model().generate(ModelRequest("triage", ASK, schema=Severity))
     assert response.output == Severity(level="SEV3", reason="slow")
-    assert "response_format" not in request_json(route.calls.last)
+    assert response.structured_mode == "prompt"
+    last = request_json(route.calls.last)
+    assert "response_format" not in last
+    assert "tools" not in last
+    assert '"reason"' in last["messages"][0]["content"]
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:

@@ -73,3 +73,20 @@ def test_a_file_that_is_not_a_cassette_is_a_config_error(tmp_path: Path) -> None
     path.write_text('{"hello": 1}')
     with pytest.raises(ConfigError, match="not a skillweave cassette"):
         build_model(f"replay:{path}")
+
+
+async def test_a_recording_made_with_spec_options_replays_with_the_same_request_shapes(
+    api: respx.MockRouter, tmp_path: Path
+) -> None:
+    cassette = tmp_path / "run.json"
+    api.post("/chat/completions").respond(200, json=completion('{"level": "SEV2"}'))
+    spec = f"record:{cassette}@openai:gpt-test?structured=json_object&max_tokens=300"
+    recorder = build_model(spec, env=ENV)
+    await recorder.generate(ModelRequest("triage", ASK, schema=Severity))
+    await recorder.aclose()
+    api.stop()
+    model = build_model(f"replay:{cassette}")
+    response = await model.generate(ModelRequest("triage", ASK, schema=Severity))
+    assert response.structured_mode == "json_object"  # not json_schema: that was never recorded
+    sent = json.loads(cassette.read_text())["interactions"][0]["request"]["body"]
+    assert (sent["response_format"]["type"], sent["max_tokens"]) == ("json_object", 300)

@@ -93,3 +93,97 @@ async def test_build_model_makes_a_client_named_after_the_spec() -> None:
     assert model.name == "ollama:llama3.1"
     await model.aclose()
     await model.aclose()  # closing twice is harmless
+
+
+def test_an_unknown_provider_is_a_usage_error_listing_the_providers() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_spec("nonsense:foo", KEY)
+    message = str(caught.value)
+    assert "unknown provider 'nonsense'" in message
+    assert "openai, ollama, vllm, compatible, scripted, replay, record" in message
+
+
+@pytest.mark.parametrize("name", ["gpt-4.1-mini", "o1", "o3-mini", "o4-mini", "chatgpt-4o-latest"])
+def test_a_bare_name_that_looks_like_an_openai_model_means_openai(name: str) -> None:
+    assert (parse_spec(name, KEY).provider, parse_spec(name, KEY).model) == ("openai", name)
+
+
+@pytest.mark.parametrize("name", ["llama3.1", "qwen2.5-7b-instruct", "mistral"])
+def test_a_bare_name_that_is_no_openai_model_says_how_to_name_it(name: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_spec(name, KEY)
+    assert f"'openai:{name}'" in str(caught.value)
+    assert f"'{name}@URL'" in str(caught.value)
+
+
+def test_a_model_name_with_a_colon_still_reaches_its_server_url() -> None:
+    spec = parse_spec("llama3.1:8b@http://gpu:8000/v1", {})
+    assert (spec.provider, spec.model, spec.base_url) == (
+        "compatible",
+        "llama3.1:8b",
+        "http://gpu:8000/v1",
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "openai:gpt-4.1-mini?structured=tool",
+        "ollama:llama3.1?structured=tool",
+        "vllm:qwen@http://gpu:8000/v1?structured=tool",
+        "qwen@http://gpu:8000/v1?structured=tool",
+    ],
+)
+def test_every_server_form_takes_a_structured_mode_option(text: str) -> None:
+    spec = parse_spec(text, KEY)
+    assert spec.structured == "tool"
+    assert "?" not in spec.base_url + spec.model
+
+
+def test_options_combine_and_max_tokens_is_a_number() -> None:
+    spec = parse_spec("qwen@http://gpu:8000/v1?structured=json_object&max_tokens=1024", {})
+    assert (spec.structured, spec.max_tokens, spec.base_url) == (
+        "json_object",
+        1024,
+        "http://gpu:8000/v1",
+    )
+
+
+def test_without_options_nothing_is_forced() -> None:
+    spec = parse_spec("ollama:llama3.1", {})
+    assert (spec.structured, spec.max_tokens) == (None, None)
+
+
+def test_a_record_spec_keeps_the_options_of_its_inner_spec() -> None:
+    spec = parse_spec("record:run.json@ollama:llama3.1?structured=prompt", {})
+    assert spec.inner is not None
+    assert spec.inner.structured == "prompt"
+
+
+def test_an_unknown_option_is_a_config_error_naming_the_options() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_spec("ollama:llama3.1?temperature=0", {})
+    message = str(caught.value)
+    assert "unknown option 'temperature'" in message
+    assert "structured: json_schema, json_object, tool, prompt" in message
+    assert "max_tokens" in message
+
+
+@pytest.mark.parametrize(
+    ("option", "allowed"),
+    [
+        ("structured=xml", "json_schema, json_object, tool, prompt"),
+        ("max_tokens=lots", "a positive integer"),
+        ("max_tokens=0", "a positive integer"),
+    ],
+)
+def test_a_bad_option_value_is_a_config_error_naming_the_allowed_ones(
+    option: str, allowed: str
+) -> None:
+    with pytest.raises(ConfigError, match=allowed):
+        parse_spec(f"ollama:llama3.1?{option}", {})
+
+
+def test_options_that_are_not_key_value_pairs_are_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="key=value"):
+        parse_spec("ollama:llama3.1?structured", {})
