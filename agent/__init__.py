@@ -24,18 +24,33 @@ from agent.skill.model import Skill
 from agent.skill.parse import parse_skill
 
 if TYPE_CHECKING:
-    from agent.engine.api import RunResult, export_transcript, resume, start
-    from agent.graph.compile import compile_skill
+    from agent.engine.api import (
+        RunResult,
+        export_transcript,
+        get_status,
+        list_runs,
+        resume,
+        run_events,
+        start,
+    )
+    from agent.engine.events import RunEvent
+    from agent.graph.compile import RunContext, build_graph, compile_skill
     from agent.llm import ChatModel, ScriptedModel, build_model
 
 _LAZY = {
+    "build_graph": "agent.graph.compile",
     "compile_skill": "agent.graph.compile",
+    "RunContext": "agent.graph.compile",
     "ChatModel": "agent.llm",
     "ScriptedModel": "agent.llm",
     "build_model": "agent.llm",
+    "RunEvent": "agent.engine.events",
     "RunResult": "agent.engine.api",
     "export_transcript": "agent.engine.api",
+    "get_status": "agent.engine.api",
+    "list_runs": "agent.engine.api",
     "resume": "agent.engine.api",
+    "run_events": "agent.engine.api",
     "start": "agent.engine.api",
 }
 
@@ -44,7 +59,9 @@ __all__ = [
     "ConfigError",
     "Library",
     "ModelError",
+    "RunContext",
     "RunError",
+    "RunEvent",
     "RunResult",
     "ScriptedModel",
     "Skill",
@@ -53,12 +70,16 @@ __all__ = [
     "SkillSet",
     "SkillweaveError",
     "UserError",
+    "build_graph",
     "build_model",
     "compile_skill",
     "export_transcript",
+    "get_status",
+    "list_runs",
     "load_skill",
     "parse_skill",
     "resume",
+    "run_events",
     "start",
 ]
 
