@@ -1,8 +1,9 @@
 """skillweave: run SKILL.md skill documents as durable, human-in-the-loop LangGraph agents.
 
 The public API is what ``__all__`` lists; everything else is internal and may change.
-The graph, runtime and model layers load lazily so that parsing and validating
-skills does not pay for importing LangGraph and the openai SDK.
+Every name loads lazily: parsing and validating skills does not pay for importing
+LangGraph and the openai SDK, and ``import agent.cli`` (``skillweave --help``) does
+not pay for pydantic's skill models either.
 """
 
 from __future__ import annotations
@@ -19,16 +20,21 @@ from agent.errors import (
     SkillweaveError,
     UserError,
 )
-from agent.skill.library import Library, SkillSet, load_skill
-from agent.skill.model import Skill
-from agent.skill.parse import parse_skill
 
 if TYPE_CHECKING:
     from agent.graph.compile import compile_skill
     from agent.llm import ChatModel, ScriptedModel, build_model
     from agent.runtime.api import RunResult, export_transcript, resume, start
+    from agent.skill.library import Library, SkillSet, load_skill
+    from agent.skill.model import Skill
+    from agent.skill.parse import parse_skill
 
 _LAZY = {
+    "Library": "agent.skill.library",
+    "SkillSet": "agent.skill.library",
+    "load_skill": "agent.skill.library",
+    "Skill": "agent.skill.model",
+    "parse_skill": "agent.skill.parse",
     "compile_skill": "agent.graph.compile",
     "ChatModel": "agent.llm",
     "ScriptedModel": "agent.llm",

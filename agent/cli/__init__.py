@@ -1,7 +1,9 @@
 """The ``skillweave`` command line: argument parsing, rendering and exit codes only.
 
-Each command group lives in its own ``_name.py`` module exposing
-``register(subparsers)``; adding a command means adding a module to ``_COMMANDS``.
+Every command's arguments are declared in :mod:`agent.cli._parsers`, which
+imports nothing heavy; a command's handler module (``_run.py``, ``_eval.py``, ...)
+is imported only when that command runs, so ``--help`` and the light commands
+start fast. Adding a command means adding a function to ``_parsers.COMMANDS``.
 Exit codes: 0 ok, 1 validation errors or an internal fault, 2 a usage or input
 mistake (every :class:`~agent.errors.UserError`, printed as one line).
 """
@@ -13,12 +15,41 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
-from agent.cli import _eval, _graph, _run, _score, _skills, _threads, _validate
 from agent.cli._common import EXIT_ERRORS, EXIT_USAGE, Handler
+from agent.cli._parsers import COMMANDS
 from agent.errors import UserError
 
-_COMMANDS = (_validate, _skills, _run, _threads, _graph, _eval, _score)
+DISTRIBUTION = "skillweave"
+
+
+def version() -> str:
+    """The installed distribution's version (package metadata, not a copy in the code)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as distribution_version
+
+    try:
+        return distribution_version(DISTRIBUTION)
+    except PackageNotFoundError:  # running from a bare source tree, never installed
+        return "unknown (not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``; looks the version up only when asked, to keep start-up cheap."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        print(f"skillweave {version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,9 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skillweave", description="Turn SKILL.md skills into durable LangGraph agents."
     )
+    parser.add_argument("--version", action=_VersionAction)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in _COMMANDS:
-        module.register(subparsers)
+    for add in COMMANDS:
+        add(subparsers)
     return parser
 
 
