@@ -8,6 +8,7 @@ nothing) until someone asks for that skill.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -180,7 +181,9 @@ class Library:
             return self._skills[name]
         path = self._files.get(name)
         if path is None:
-            raise SkillResolutionError(f"unknown skill '{name}'; searched: {self._search_path()}")
+            raise SkillResolutionError(
+                f"unknown skill '{name}'{self._suggestion(name)}; searched: {self._search_path()}"
+            )
         try:
             skill = load_skill(path)
         except SkillParseError as exc:
@@ -276,6 +279,13 @@ class Library:
         if path not in self._broken:
             self._broken.add(path)
             self._problems.append(Problem("error", str(path), exc.line, exc.reason))
+
+    def _suggestion(self, name: str) -> str:
+        """`` (did you mean 'x'?)`` for a near miss among the names on the path, else ''."""
+        close = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.6)
+        if not close:
+            return ""
+        return f" (did you mean {' or '.join(repr(c) for c in close)}?)"
 
     def _search_path(self) -> str:
         return os.pathsep.join(str(p) for p in self.paths) or "(empty search path)"
