@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from agent._data import shipped_dir
 from agent.errors import (
     DependencyCycleError,
     MissingDependencyError,
@@ -27,8 +28,8 @@ from agent.skill.parse import decode_skill, parse_skill
 SKILLS_PATH_ENV = "SKILLWEAVE_SKILLS_PATH"
 SKILL_FILE = "SKILL.md"
 _NOT_SKILLS = frozenset({"readme.md", "license.md", "changelog.md", "contributing.md"})
-# The project's own skills/ folder, next to the agent package in a checkout.
-_PROJECT_SKILLS = Path(__file__).resolve().parents[2] / "skills"
+# Our own skills: the checkout's skills/ folder, or the copy inside an installed wheel.
+_PROJECT_SKILLS = shipped_dir("skills")
 
 
 def load_skill(path: Path) -> Skill:
