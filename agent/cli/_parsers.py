@@ -251,6 +251,41 @@ def add_score(subparsers: Subparsers) -> None:
     parser.set_defaults(handler=_handler("_score:run_score"))
 
 
+def add_demo(subparsers: Subparsers) -> None:
+    """``demo [--example NAME]``."""
+    parser = subparsers.add_parser(
+        "demo",
+        help="run incident-response on a shipped example, offline",
+        description="Run the incident-response skill on an example incident shipped with "
+        "skillweave, with its scripted model and answers: no key, no typing.",
+    )
+    parser.add_argument(
+        "--example",
+        metavar="NAME",
+        default="checkout-deploy-spike",
+        help="example incident (default: checkout-deploy-spike)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--db", metavar="URL", help="run database (default: SQLite in $SKILLWEAVE_HOME)"
+    )
+    parser.set_defaults(handler=_handler("_demo:run_demo"))
+
+
+def add_info(subparsers: Subparsers) -> None:
+    """``info``."""
+    parser = subparsers.add_parser(
+        "info",
+        parents=[skills_options(), store_options()],
+        help="show the data directory, database, skills path, plugins and model in use",
+    )
+    parser.add_argument(
+        "--tools-dir", action="append", type=Path, default=[], metavar="DIR", help="tool plugins"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=_handler("_info:run_info"))
+
+
 COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
     add_validate,
     add_skills,
@@ -259,5 +294,7 @@ COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
     add_graph,
     add_eval,
     add_score,
+    add_demo,
+    add_info,
 )
 """The command tree, in ``--help`` order; adding a command means adding a function here."""
