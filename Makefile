@@ -48,3 +48,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_graph.py
 	$(BIN)/python bench/bench_score.py
+	$(BIN)/python bench/bench_startup.py

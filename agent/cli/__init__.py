@@ -3,7 +3,7 @@
 Every command's arguments are declared in :mod:`agent.cli._parsers`, which
 imports nothing heavy; a command's handler module (``_run.py``, ``_eval.py``, ...)
 is imported only when that command runs, so ``--help`` and the light commands
-start fast. Adding a command means adding a function to ``_parsers.COMMANDS``.
+start fast. Adding a command means adding it to ``_parsers.COMMANDS``.
 Exit codes: 0 ok, 1 validation errors or an internal fault, 2 a usage or input
 mistake (every :class:`~agent.errors.UserError`, printed as one line).
 """
@@ -52,22 +52,30 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser; exposed so tests and docs can inspect the command tree."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or with ``command`` only the commands declared alongside it.
+
+    ``main`` passes the command a command line names, so running one command
+    does not pay for declaring all the others; tests and docs inspect the full tree.
+    """
     parser = argparse.ArgumentParser(
         prog="skillweave", description="Turn SKILL.md skills into durable LangGraph agents."
     )
     parser.add_argument("--version", action=_VersionAction)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in COMMANDS:
+    chosen = COMMANDS.get(command) if command is not None else None
+    for add in [chosen] if chosen is not None else dict.fromkeys(COMMANDS.values()):
         add(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the exit code instead of raising SystemExit."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # No top-level option takes a value, so a first word not starting with - is the command.
+    command = argv[0] if argv and not argv[0].startswith("-") else None
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(command).parse_args(argv)
     except SystemExit as exc:  # argparse has already printed usage
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     handler: Handler = args.handler

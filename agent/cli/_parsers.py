@@ -286,15 +286,24 @@ def add_info(subparsers: Subparsers) -> None:
     parser.set_defaults(handler=_handler("_info:run_info"))
 
 
-COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
-    add_validate,
-    add_skills,
-    add_run,
-    add_threads,
-    add_graph,
-    add_eval,
-    add_score,
-    add_demo,
-    add_info,
-)
-"""The command tree, in ``--help`` order; adding a command means adding a function here."""
+COMMANDS: dict[str, Callable[[Subparsers], None]] = {
+    "validate": add_validate,
+    "skills": add_skills,
+    "run": add_run,
+    "answer": add_run,
+    "resume": add_run,
+    "status": add_threads,
+    "threads": add_threads,
+    "transcript": add_threads,
+    "audit": add_threads,
+    "graph": add_graph,
+    "eval": add_eval,
+    "score": add_score,
+    "demo": add_demo,
+    "info": add_info,
+}
+"""Each top-level command and the function that declares it, in ``--help`` order.
+
+Adding a command means adding its function here. One function may declare
+several commands; ``build_parser`` can call just the one a command line needs.
+"""

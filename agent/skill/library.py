@@ -8,7 +8,6 @@ nothing) until someone asks for that skill.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -283,6 +282,8 @@ class Library:
 
     def _suggestion(self, name: str) -> str:
         """`` (did you mean 'x'?)`` for a near miss among the names on the path, else ''."""
+        import difflib  # only on this error path: start-up stays lean
+
         close = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.6)
         if not close:
             return ""

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import build_parser
-from agent.cli._parsers import LazyHandler
+from agent.cli import build_parser, main
+from agent.cli._parsers import COMMANDS, LazyHandler
 
 REPO = Path(__file__).resolve().parents[2]
 HEAVY = ("langgraph", "langchain_core", "openai", "httpx", "agent.evals", "agent.llm")
@@ -86,3 +86,22 @@ def test_every_leaf_command_has_a_handler() -> None:
 
     missing = [p.prog for p in leaves(build_parser()) if p.get_default("handler") is None]
     assert missing == []
+
+
+def _subcommand_help(parser: argparse.ArgumentParser, name: str) -> str:
+    (action,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices[name].format_help()
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_a_command_declared_alone_is_the_same_as_in_the_full_tree(name: str) -> None:
+    assert _subcommand_help(build_parser(name), name) == _subcommand_help(build_parser(), name)
+
+
+def test_an_unknown_command_still_lists_every_command(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["no-such-command"]) == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'no-such-command'" in err
+    assert all(name in err for name in COMMANDS)
