@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,26 @@ def test_the_shipped_folders_map_into_the_package() -> None:
     assert SETUPTOOLS["package-dir"] == {f"agent._bundled.{name}": name for name in SHIPPED}
 
 
+def test_data_folders_python_could_import_are_listed_as_packages() -> None:
+    # setuptools warns that such folders "would be ignored" unless listed.
+    importable = {
+        f"agent._bundled.{'.'.join(d.relative_to(REPO).parts)}"
+        for name in SHIPPED
+        for d in (REPO / name).rglob("*")
+        if d.is_dir() and d.name.isidentifier() and d.name != "__pycache__"
+    }
+    assert importable <= set(SETUPTOOLS["packages"])
+
+
+def _shipped_files() -> set[str]:
+    return {
+        str(f.relative_to(REPO))
+        for name in SHIPPED
+        for f in (REPO / name).rglob("*")
+        if f.is_file() and "__pycache__" not in f.parts
+    }
+
+
 def test_our_tool_plugins_are_entry_points_naming_their_files() -> None:
     points = PYPROJECT["project"]["entry-points"]["skillweave.tools"]
     assert points == {
@@ -55,6 +76,9 @@ def test_the_installed_wheel_works_from_an_empty_folder(tmp_path: Path) -> None:
     built = _run([sys.executable, "-m", "build", "--outdir", str(dist), str(REPO)], REPO, env)
     assert built.returncode == 0, built.stderr[-2000:]
     (wheel,) = dist.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        bundled = {n.removeprefix("agent/_bundled/") for n in archive.namelist()}
+    assert _shipped_files() <= bundled
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     installed = _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], empty, env)
     assert installed.returncode == 0, installed.stderr[-2000:]
