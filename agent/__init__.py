@@ -3,7 +3,7 @@
 The public API is what ``__all__`` lists; everything else is internal and may change.
 Every name loads lazily: parsing and validating skills does not pay for importing
 LangGraph and the openai SDK, and ``import agent.cli`` (``skillweave --help``) does
-not pay for pydantic's skill models either.
+not pay for pydantic either (the errors module imports it).
 """
 
 from __future__ import annotations
@@ -11,17 +11,16 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from agent.errors import (
-    ConfigError,
-    ModelError,
-    RunError,
-    SkillParseError,
-    SkillResolutionError,
-    SkillweaveError,
-    UserError,
-)
-
 if TYPE_CHECKING:
+    from agent.errors import (
+        ConfigError,
+        ModelError,
+        RunError,
+        SkillParseError,
+        SkillResolutionError,
+        SkillweaveError,
+        UserError,
+    )
     from agent.graph.compile import compile_skill
     from agent.llm import ChatModel, ScriptedModel, build_model
     from agent.runtime.api import RunResult, export_transcript, resume, start
@@ -30,6 +29,18 @@ if TYPE_CHECKING:
     from agent.skill.parse import parse_skill
 
 _LAZY = {
+    **dict.fromkeys(
+        (
+            "ConfigError",
+            "ModelError",
+            "RunError",
+            "SkillParseError",
+            "SkillResolutionError",
+            "SkillweaveError",
+            "UserError",
+        ),
+        "agent.errors",
+    ),
     "Library": "agent.skill.library",
     "SkillSet": "agent.skill.library",
     "load_skill": "agent.skill.library",

@@ -19,7 +19,6 @@ from typing import Any
 
 from agent.cli._common import EXIT_ERRORS, EXIT_USAGE, Handler
 from agent.cli._parsers import COMMANDS
-from agent.errors import UserError
 
 DISTRIBUTION = "skillweave"
 
@@ -78,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(command).parse_args(argv)
     except SystemExit as exc:  # argparse has already printed usage
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    from agent.errors import UserError  # after parsing: --help never pays for pydantic
+
     handler: Handler = args.handler
     try:
         return handler(args)

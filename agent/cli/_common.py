@@ -1,7 +1,7 @@
 """Helpers every command shares: exit codes, the skills-path option, output.
 
-Imported while the parser is built, so it stays light: the skill library is
-imported only when a command opens it.
+Imported while the parser is built, so it stays light: the skill library (and
+pydantic, through the errors module) is imported only when a command opens it.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from agent.errors import UserError
 
 if TYPE_CHECKING:
     from agent.skill.library import Library
@@ -41,6 +39,7 @@ def skills_options() -> argparse.ArgumentParser:
 
 def open_library(args: argparse.Namespace, *, first: list[Path] | None = None) -> Library:
     """The library for this invocation: ``first`` dirs, then the default search path."""
+    from agent.errors import UserError
     from agent.skill.library import Library, default_skill_paths  # parsing costs ~0.1 s
 
     for directory in args.skills_dir:

@@ -21,14 +21,16 @@ from agent.cli._parsers import COMMANDS, LazyHandler
 
 REPO = Path(__file__).resolve().parents[2]
 HEAVY = ("langgraph", "langchain_core", "openai", "httpx", "agent.evals", "agent.llm")
+PARSING = ("pydantic", "yaml", "agent.skill")
+"""Not needed to print help or a version: only commands that read skills load these."""
 
 
-def _loaded_after(code: str, cwd: Path = REPO) -> list[str]:
-    """Which heavy modules are in ``sys.modules`` after running ``code``."""
+def _loaded_after(code: str, cwd: Path = REPO, heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    """Which ``heavy`` modules are in ``sys.modules`` after running ``code``."""
     probe = (
         f"{code}\nimport sys, json\n"
         f"print(json.dumps(sorted({{m.split('.')[0] if not m.startswith('agent') else m "
-        f"for m in sys.modules if m.startswith({HEAVY!r})}})))"
+        f"for m in sys.modules if m.startswith({heavy!r})}})))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=cwd
@@ -41,9 +43,14 @@ def test_importing_the_cli_loads_neither_langgraph_nor_openai() -> None:
     assert _loaded_after("import agent.cli") == []
 
 
-def test_help_loads_no_heavy_module() -> None:
-    code = "from agent.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
-    assert _loaded_after(code) == []
+def test_importing_the_cli_does_not_load_the_skill_parser_or_pydantic() -> None:
+    assert _loaded_after("import agent.cli", heavy=PARSING) == []
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["run", "--help"]])
+def test_help_and_version_load_no_heavy_module_and_no_parser(argv: list[str]) -> None:
+    code = f"from agent.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
+    assert _loaded_after(code, heavy=HEAVY + PARSING) == []
 
 
 def test_skills_list_loads_no_heavy_module() -> None:
