@@ -1,4 +1,4 @@
-"""Tool plugins: Python files that hand a skill the langchain-core tools it may use.
+"""Tool plugins: Python modules that hand a skill the langchain-core tools it may use.
 
 A plugin exposes ``make_tools(ctx: ToolContext) -> list[BaseTool]`` and comes
 from one of three sources, earlier ones shadowing a same-named plugin later:
@@ -11,9 +11,10 @@ from one of three sources, earlier ones shadowing a same-named plugin later:
    installing a package. Ours are registered this way too (pyproject.toml);
 3. the files in :data:`DEFAULT_TOOLS_DIR`, for a source tree that was never
    installed (no entry points): our own plugins, found on disk.
- A skill gets only what it asks for: the
-names in its frontmatter ``allowed-tools`` and its ``policy.yaml`` ``tools:``
-list, each naming a plugin (all its tools) or a single tool. The policy file
+
+A skill gets only what it asks for: the names in its frontmatter
+``allowed-tools`` and its ``policy.yaml`` ``tools:`` list, each naming a
+plugin (all its tools) or a single tool. The policy file
 is where the skill's other machine-checked rules already live, so a reviewer
 sees in one place what a skill may do and what needs approval, and plugins stay
 free of skill names.
