@@ -1,27 +1,15 @@
 """skillweave: run SKILL.md skill documents as durable, human-in-the-loop LangGraph agents.
 
 The public API is what ``__all__`` lists; everything else is internal and may change.
-The graph, runtime and model layers load lazily so that parsing and validating
-skills does not pay for importing LangGraph and the openai SDK.
+Every name loads lazily: parsing and validating skills does not pay for importing
+LangGraph and the openai SDK, and ``import agent.cli`` (``skillweave --help``) does
+not pay for pydantic either (the errors module imports it).
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
-
-from agent.errors import (
-    ConfigError,
-    ModelError,
-    RunError,
-    SkillParseError,
-    SkillResolutionError,
-    SkillweaveError,
-    UserError,
-)
-from agent.skill.library import Library, SkillSet, load_skill
-from agent.skill.model import Skill
-from agent.skill.parse import parse_skill
 
 if TYPE_CHECKING:
     from agent.engine.api import (
@@ -34,10 +22,39 @@ if TYPE_CHECKING:
         start,
     )
     from agent.engine.events import RunEvent
+    from agent.errors import (
+        ConfigError,
+        ModelError,
+        RunError,
+        SkillParseError,
+        SkillResolutionError,
+        SkillweaveError,
+        UserError,
+    )
     from agent.graph.compile import RunContext, build_graph, compile_skill
     from agent.llm import ChatModel, ScriptedModel, build_model
+    from agent.skill.library import Library, SkillSet, load_skill
+    from agent.skill.model import Skill
+    from agent.skill.parse import parse_skill
 
 _LAZY = {
+    **dict.fromkeys(
+        (
+            "ConfigError",
+            "ModelError",
+            "RunError",
+            "SkillParseError",
+            "SkillResolutionError",
+            "SkillweaveError",
+            "UserError",
+        ),
+        "agent.errors",
+    ),
+    "Library": "agent.skill.library",
+    "SkillSet": "agent.skill.library",
+    "load_skill": "agent.skill.library",
+    "Skill": "agent.skill.model",
+    "parse_skill": "agent.skill.parse",
     "build_graph": "agent.graph.compile",
     "compile_skill": "agent.graph.compile",
     "RunContext": "agent.graph.compile",
@@ -45,13 +62,18 @@ _LAZY = {
     "ScriptedModel": "agent.llm",
     "build_model": "agent.llm",
     "RunEvent": "agent.engine.events",
-    "RunResult": "agent.engine.api",
-    "export_transcript": "agent.engine.api",
-    "get_status": "agent.engine.api",
-    "list_runs": "agent.engine.api",
-    "resume": "agent.engine.api",
-    "run_events": "agent.engine.api",
-    "start": "agent.engine.api",
+    **dict.fromkeys(
+        (
+            "RunResult",
+            "export_transcript",
+            "get_status",
+            "list_runs",
+            "resume",
+            "run_events",
+            "start",
+        ),
+        "agent.engine.api",
+    ),
 }
 
 __all__ = [

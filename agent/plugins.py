@@ -1,11 +1,20 @@
-"""Tool plugins: Python files that hand a skill the langchain-core tools it may use.
+"""Tool plugins: Python modules that hand a skill the langchain-core tools it may use.
 
-A plugin is any ``*.py`` file in a tools directory (the repository's ``tools/``
-plus any ``--tools-dir``) exposing ``make_tools(ctx: ToolContext) -> list[BaseTool]``.
-Plugins are imported by file path, so a tools directory needs no package
-layout and no ``sys.path`` changes. A skill gets only what it asks for: the
-names in its frontmatter ``allowed-tools`` and its ``policy.yaml`` ``tools:``
-list, each naming a plugin (all its tools) or a single tool. The policy file
+A plugin exposes ``make_tools(ctx: ToolContext) -> list[BaseTool]`` and comes
+from one of three sources, earlier ones shadowing a same-named plugin later:
+
+1. any ``*.py`` file in a ``--tools-dir``, imported by file path, so a tools
+   directory needs no package layout and no ``sys.path`` changes;
+2. an entry point in the ``skillweave.tools`` group of any installed
+   distribution: ``name = "package.module"`` (its ``make_tools``) or
+   ``name = "package.module:function"``, so a third party adds plugins by
+   installing a package. Ours are registered this way too (pyproject.toml);
+3. the files in :data:`DEFAULT_TOOLS_DIR`, for a source tree that was never
+   installed (no entry points): our own plugins, found on disk.
+
+A skill gets only what it asks for: the names in its frontmatter
+``allowed-tools`` and its ``policy.yaml`` ``tools:`` list, each naming a
+plugin (all its tools) or a single tool. The policy file
 is where the skill's other machine-checked rules already live, so a reviewer
 sees in one place what a skill may do and what needs approval, and plugins stay
 free of skill names.
@@ -19,18 +28,24 @@ import json
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
 from langchain_core.tools import BaseTool
 
+from agent._data import BUNDLE_DIR, shipped_dir
 from agent.errors import PluginError, UserError
 from agent.skill.model import Skill
 from agent.skill.policy import load_policy
 
-DEFAULT_TOOLS_DIR = Path(__file__).resolve().parents[1] / "tools"
-"""The repository's own plugins (incident evidence and action tools)."""
+DEFAULT_TOOLS_DIR = shipped_dir("tools")
+"""Our own plugin files (incident evidence and action tools): the checkout's ``tools/``
+or the copy inside an installed wheel."""
+ENTRY_POINT_GROUP = "skillweave.tools"
+"""Installed distributions register tool plugins under this entry-point group."""
+_SHIPPED_MODULES = f"agent.{BUNDLE_DIR}.tools."
 
 STATUS_WEBHOOK_ENV = "SKILLWEAVE_STATUS_WEBHOOK"
 ACTION_WEBHOOK_ENV = "SKILLWEAVE_ACTION_WEBHOOK"
@@ -100,21 +115,75 @@ class ToolContext:
         )
 
 
-def plugin_files(tools_dirs: Sequence[Path] = ()) -> dict[str, Path]:
-    """Plugin name → file; a directory given first shadows a same-named plugin after it."""
-    found: dict[str, Path] = {}
-    for folder in [*tools_dirs, DEFAULT_TOOLS_DIR]:
+@dataclass(frozen=True)
+class PluginSource:
+    """Where a plugin was found, for ``skillweave info`` and error messages."""
+
+    name: str
+    file: Path
+    """The file imported (for ``module:function`` entry points, ``FILE:function``)."""
+    kind: str
+    """``file`` (a tools directory) or ``entry point``."""
+    origin: str
+    """The tools directory, or ``name = value (distribution)`` for an entry point."""
+
+
+_ENTRY_FILES: dict[Path, EntryPoint] = {}
+"""Files that stand for entry points, so ``_import`` loads them as modules, not by path."""
+
+
+def plugin_sources(tools_dirs: Sequence[Path] = ()) -> dict[str, PluginSource]:
+    """Every plugin by name, in precedence order: tools dirs, entry points, our own files."""
+    found: dict[str, PluginSource] = {}
+    for folder in tools_dirs:
         if not folder.is_dir():
-            if folder != DEFAULT_TOOLS_DIR:
-                raise PluginError(f"{folder}: tools directory does not exist")
-            continue
-        for file in sorted(folder.glob("*.py")):
-            if not file.name.startswith("_"):
-                found.setdefault(file.stem, file)
+            raise PluginError(f"{folder}: tools directory does not exist")
+        _add_files(found, folder)
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if ep.name not in found:
+            found[ep.name] = _entry_source(ep)
+    if DEFAULT_TOOLS_DIR.is_dir():
+        _add_files(found, DEFAULT_TOOLS_DIR)
     return found
 
 
+def plugin_files(tools_dirs: Sequence[Path] = ()) -> dict[str, Path]:
+    """Plugin name → file; a directory given first shadows a same-named plugin after it."""
+    return {name: source.file for name, source in plugin_sources(tools_dirs).items()}
+
+
+def _add_files(found: dict[str, PluginSource], folder: Path) -> None:
+    for file in sorted(folder.glob("*.py")):
+        if not file.name.startswith("_") and file.stem not in found:
+            found[file.stem] = PluginSource(file.stem, file, "file", str(folder))
+
+
+def _entry_source(ep: EntryPoint) -> PluginSource:
+    """Locate an entry point's module file without running it (that happens per run)."""
+    dist = f" ({ep.dist.name} {ep.dist.version})" if ep.dist is not None else ""
+    origin = f"{ep.name} = {ep.value}{dist}"
+    if ep.module.startswith(_SHIPPED_MODULES) and ep.attr is None:
+        # Ours: the file itself, found where agent/_data.py says the tools are, since
+        # an editable install cannot import agent._bundled.* (it exists only in a wheel).
+        file = DEFAULT_TOOLS_DIR / f"{ep.module.removeprefix(_SHIPPED_MODULES)}.py"
+        return PluginSource(ep.name, file, "entry point", origin)
+    try:
+        spec = importlib.util.find_spec(ep.module)
+    except (ImportError, ValueError) as exc:
+        raise PluginError(f"tool plugin entry point {origin}: {exc}") from exc
+    if spec is None or spec.origin is None:
+        raise PluginError(f"tool plugin entry point {origin}: no module {ep.module!r}")
+    file = Path(spec.origin)
+    if ep.attr is not None:
+        file = file.with_name(f"{file.name}:{ep.attr}")
+    _ENTRY_FILES[file] = ep
+    return PluginSource(ep.name, file, "entry point", origin)
+
+
 def _import(file: Path) -> ModuleType:
+    ep = _ENTRY_FILES.get(file)
+    if ep is not None:
+        return _load_entry_point(file, ep)
     digest = hashlib.sha256(str(file.resolve()).encode()).hexdigest()[:8]
     spec = importlib.util.spec_from_file_location(f"skillweave_tools.{file.stem}_{digest}", file)
     if spec is None or spec.loader is None:
@@ -129,11 +198,28 @@ def _import(file: Path) -> ModuleType:
     return module
 
 
+def _load_entry_point(file: Path, ep: EntryPoint) -> ModuleType:
+    """The entry point's module, or a stand-in whose ``make_tools`` is the named function."""
+    try:
+        loaded = ep.load()
+    except Exception as exc:  # any import fault is the plugin author's to fix
+        raise PluginError(
+            f"{file}: tool plugin failed to import: {type(exc).__name__}: {exc}"
+        ) from exc
+    if isinstance(loaded, ModuleType):
+        return loaded
+    stand_in = ModuleType(f"{ep.module}:{ep.attr}")
+    stand_in.make_tools = loaded  # type: ignore[attr-defined]
+    return stand_in
+
+
 _MODULES: dict[tuple[str, int, int], ModuleType] = {}
 
 
 def _module(file: Path) -> ModuleType:
     """The plugin imported once per version of its file (every run asks for its tools)."""
+    if file in _ENTRY_FILES:
+        return _import(file)  # Python's own import system keeps the module
     stat = file.stat()
     key = (str(file.resolve()), stat.st_mtime_ns, stat.st_size)
     if key not in _MODULES:

@@ -1,4 +1,8 @@
-"""Helpers every command shares: exit codes, the skills-path option, output."""
+"""Helpers every command shares: exit codes, the skills-path option, output.
+
+Imported while the parser is built, so it stays light: the skill library (and
+pydantic, through the errors module) is imported only when a command opens it.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,10 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agent.errors import UserError
-from agent.skill.library import Library, default_skill_paths
+if TYPE_CHECKING:
+    from agent.skill.library import Library
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -35,6 +39,9 @@ def skills_options() -> argparse.ArgumentParser:
 
 def open_library(args: argparse.Namespace, *, first: list[Path] | None = None) -> Library:
     """The library for this invocation: ``first`` dirs, then the default search path."""
+    from agent.errors import UserError
+    from agent.skill.library import Library, default_skill_paths  # parsing costs ~0.1 s
+
     for directory in args.skills_dir:
         if not directory.is_dir():
             raise UserError(f"--skills-dir {directory}: no such directory")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agent.cli._common import EXIT_ERRORS, EXIT_OK, display_path, open_library, skills_options
+from agent.cli._common import EXIT_ERRORS, EXIT_OK, display_path, open_library
 from agent.errors import UserError
 from agent.evals.report import build_report, write_reports
 from agent.evals.runner import (
@@ -25,44 +25,6 @@ from agent.evals.runner import (
     run_suite,
 )
 from agent.llm import build_model
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return value
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``eval`` command."""
-    parser = subparsers.add_parser(
-        "eval", parents=[skills_options()], help="run an eval suite and write its reports"
-    )
-    parser.add_argument("suite", type=Path, metavar="SUITE", help="suite directory")
-    parser.add_argument(
-        "--model", metavar="SPEC", help="model under test (default: each scenario's script.yaml)"
-    )
-    parser.add_argument(
-        "--judge-model", metavar="SPEC", help="model for LLM-judge scorers (default: the suite's)"
-    )
-    parser.add_argument(
-        "--repeats", type=_positive, metavar="K", help="runs per scenario (default: the suite's)"
-    )
-    parser.add_argument(
-        "--concurrency", type=_positive, default=4, metavar="N", help="runs at once (default: 4)"
-    )
-    parser.add_argument(
-        "--report-dir",
-        type=Path,
-        metavar="DIR",
-        help="where the reports go (default: ./eval-reports/<suite>-<timestamp>/)",
-    )
-    parser.add_argument("--json", action="store_true", help="print report.json on stdout")
-    parser.set_defaults(handler=run_eval)
 
 
 def _progress(total: int) -> Callable[[RunRecord], None]:

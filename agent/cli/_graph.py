@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from agent.cli._common import EXIT_OK, open_library, skills_options
+from agent.cli._common import EXIT_OK, open_library
 from agent.graph.compile import compile_skill
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``graph`` command."""
-    parser = subparsers.add_parser(
-        "graph", parents=[skills_options()], help="draw a skill's compiled graph"
-    )
-    parser.add_argument("skill", metavar="SKILL")
-    parser.add_argument(
-        "--format", choices=("mermaid", "ascii"), default="mermaid", help="drawing format"
-    )
-    parser.set_defaults(handler=run_graph)
 
 
 def run_graph(args: argparse.Namespace) -> int:

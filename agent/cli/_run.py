@@ -32,7 +32,6 @@ from agent.cli._common import (
     display_path,
     open_library,
     print_json,
-    skills_options,
     warn,
 )
 from agent.engine import api
@@ -51,71 +50,6 @@ DEMO_HINT = (
     "For the offline demo run `make demo`, or pass "
     "--model scripted:examples/incidents/<name>/script.yaml."
 )
-
-
-def store_options() -> argparse.ArgumentParser:
-    """``--db`` for every command that reads or writes runs."""
-    parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument(
-        "--db",
-        metavar="URL",
-        help="run database: sqlite:///PATH or postgresql://... "
-        "(default: SQLite in $SKILLWEAVE_HOME)",
-    )
-    return parent
-
-
-def _drive_options(*, answers_file: bool = True) -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--model", metavar="SPEC", help="model spec (default: SKILLWEAVE_MODEL)")
-    parent.add_argument("--json", action="store_true", help="print the result as JSON")
-    parent.add_argument(
-        "--no-input", action="store_true", help="never ask in the terminal; stop at questions"
-    )
-    if answers_file:
-        parent.add_argument(
-            "--answers-file",
-            type=Path,
-            metavar="FILE",
-            help="YAML/JSON mapping of question id, trigger id or question text to answers",
-        )
-    return parent
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``run``, ``answer`` and ``resume`` commands."""
-    parents = [skills_options(), store_options()]
-    run = subparsers.add_parser(
-        "run", parents=[*parents, _drive_options()], help="run a skill (name or path)"
-    )
-    run.add_argument("skill", metavar="SKILL")
-    run.add_argument(
-        "--input", action="append", default=[], metavar="KEY=VALUE", help="a run input"
-    )
-    run.add_argument("--input-file", type=Path, metavar="FILE", help="YAML/JSON mapping of inputs")
-    run.add_argument("--evidence", type=Path, metavar="DIR", help="evidence bundle for the tools")
-    run.add_argument(
-        "--tools-dir", action="append", type=Path, default=[], metavar="DIR", help="tool plugins"
-    )
-    run.add_argument("--thread", metavar="ID", help="thread id for the new run")
-    run.set_defaults(handler=run_run)
-
-    answer = subparsers.add_parser(
-        "answer", parents=[*parents, _drive_options()], help="answer a paused run's questions"
-    )
-    answer.add_argument("thread", metavar="THREAD_ID")
-    answer.add_argument(
-        "--answer", action="append", default=[], metavar="QID=TEXT", help="answer one question"
-    )
-    answer.set_defaults(handler=run_answer)
-
-    resume = subparsers.add_parser(
-        "resume",
-        parents=[*parents, _drive_options(answers_file=False)],
-        help="continue a run that stopped without finishing",
-    )
-    resume.add_argument("thread", metavar="THREAD_ID")
-    resume.set_defaults(handler=run_resume)
 
 
 # --- inputs and answers -------------------------------------------------------------

@@ -26,7 +26,6 @@ from agent.cli._common import (
     open_library,
     print_json,
     printable,
-    skills_options,
 )
 from agent.engine.transcript import Transcript
 from agent.errors import UserError, dotted, first_problem
@@ -36,32 +35,6 @@ from agent.evals.scoring import ScorerPlan, scorer_plan
 from agent.llm import build_model
 from agent.llm.base import ChatModel
 from agent.skill.model import Skill
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``score`` command."""
-    parser = subparsers.add_parser(
-        "score",
-        parents=[skills_options()],
-        help="score transcripts against a skill's success criteria",
-    )
-    parser.add_argument(
-        "transcripts", nargs="+", type=Path, metavar="TRANSCRIPT", help="a transcript file, or -"
-    )
-    parser.add_argument("--skill", required=True, help="skill name or SKILL.md path")
-    parser.add_argument(
-        "--suite", type=Path, metavar="SUITE", help="use this suite's scorers over the skill's"
-    )
-    parser.add_argument(
-        "--scenario",
-        metavar="NAME",
-        help="with --suite: take ground truth (expected values) from this scenario",
-    )
-    parser.add_argument(
-        "--judge-model", metavar="SPEC", help="model for LLM-judge scorers (default: the suite's)"
-    )
-    parser.add_argument("--json", action="store_true", help="print the verdicts as JSON")
-    parser.set_defaults(handler=run_score)
 
 
 def read_transcript(path: Path) -> Transcript:

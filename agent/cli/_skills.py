@@ -5,29 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from agent.cli._common import EXIT_OK, display_path, open_library, print_json, skills_options, warn
+from agent.cli._common import EXIT_OK, display_path, open_library, print_json, warn
 from agent.errors import SkillResolutionError
 from agent.skill.library import Library, SkillSet
 from agent.skill.model import Skill
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``skills`` command group."""
-    group = subparsers.add_parser("skills", help="list or inspect available skills")
-    commands = group.add_subparsers(dest="skills_command", metavar="COMMAND", required=True)
-
-    list_parser = commands.add_parser(
-        "list", parents=[skills_options()], help="list skills on the search path"
-    )
-    list_parser.add_argument("--json", action="store_true", help="print JSON")
-    list_parser.set_defaults(handler=run_list)
-
-    show = commands.add_parser(
-        "show", parents=[skills_options()], help="show one parsed skill (name or path)"
-    )
-    show.add_argument("skill", metavar="NAME|PATH")
-    show.add_argument("--json", action="store_true", help="print the full parsed model as JSON")
-    show.set_defaults(handler=run_show)
 
 
 def run_list(args: argparse.Namespace) -> int:

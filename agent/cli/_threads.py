@@ -5,46 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from pathlib import Path
 
 from agent.audit import verify_chain
 from agent.cli import _render
 from agent.cli._common import EXIT_ERRORS, EXIT_OK, print_json
-from agent.cli._run import store_options
 from agent.engine import api
 from agent.errors import UserError
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the read-only thread commands."""
-    status = subparsers.add_parser("status", parents=[store_options()], help="where one run stands")
-    status.add_argument("thread", metavar="THREAD_ID")
-    status.add_argument("--json", action="store_true", help="print JSON")
-    status.set_defaults(handler=run_status)
-
-    threads = subparsers.add_parser(
-        "threads", parents=[store_options()], help="list runs, most recent first"
-    )
-    threads.add_argument("--json", action="store_true", help="print JSON")
-    threads.set_defaults(handler=run_threads)
-
-    transcript = subparsers.add_parser(
-        "transcript", parents=[store_options()], help="write a run's transcript JSON"
-    )
-    transcript.add_argument("thread", metavar="THREAD_ID")
-    transcript.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
-    transcript.add_argument(
-        "--include-scratchpad", action="store_true", help="include the private scratchpad"
-    )
-    transcript.set_defaults(handler=run_transcript)
-
-    audit = subparsers.add_parser("audit", help="check a run's audit log")
-    commands = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
-    verify = commands.add_parser(
-        "verify", parents=[store_options()], help="verify the audit log's hash chain"
-    )
-    verify.add_argument("thread", metavar="THREAD_ID")
-    verify.set_defaults(handler=run_verify)
 
 
 def run_status(args: argparse.Namespace) -> int:

@@ -13,7 +13,6 @@ from agent.cli._common import (
     display_path,
     open_library,
     print_json,
-    skills_options,
 )
 from agent.errors import (
     DependencyCycleError,
@@ -22,7 +21,6 @@ from agent.errors import (
     SkillResolutionError,
     UserError,
 )
-from agent.evals.scoring import ScorerConfigError, default_scorers
 from agent.skill.library import SKILL_FILE, Library, discover_files, load_skill
 from agent.skill.lint import POLICY_RULE, lint, lint_policy
 from agent.skill.model import Diagnostic, Skill
@@ -32,6 +30,8 @@ from agent.skill.policy import POLICY_FILENAME
 _PARSE_RULE = "parse"
 _RESOLUTION_RULE = "resolution"
 SCORERS_RULE = "scorers"
+_SCORERS_FILE = "scorers.yaml"
+"""``agent.evals.scoring.SCORERS_FILE``, spelt out so validate imports evals only when needed."""
 
 
 @dataclass
@@ -80,19 +80,6 @@ class FileReport:
             "errors": items("error"),
             "warnings": items("warning"),
         }
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``validate`` command."""
-    parser = subparsers.add_parser(
-        "validate",
-        parents=[skills_options()],
-        help="check skill files (exit 1 on errors)",
-        description="Parse, lint and resolve skill files or directories (searched recursively).",
-    )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    parser.add_argument("--json", action="store_true", help="print a JSON list of reports")
-    parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -180,6 +167,10 @@ def _check_policy(report: FileReport, skill: Skill) -> None:
 
 def _check_scorers(report: FileReport, skill: Skill) -> None:
     """Check the eval ``scorers.yaml`` beside the skill, if it has one, against its criteria."""
+    if not (report.path.parent / _SCORERS_FILE).is_file():
+        return  # the evals package (and the model layer it pulls in) is not needed
+    from agent.evals.scoring import ScorerConfigError, default_scorers
+
     try:
         default_scorers(skill.model_copy(update={"path": str(report.path)}))
     except ScorerConfigError as exc:

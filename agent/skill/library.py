@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from agent._data import shipped_dir
 from agent.errors import (
     DependencyCycleError,
     MissingDependencyError,
@@ -26,8 +27,8 @@ from agent.skill.parse import decode_skill, parse_skill
 SKILLS_PATH_ENV = "SKILLWEAVE_SKILLS_PATH"
 SKILL_FILE = "SKILL.md"
 _NOT_SKILLS = frozenset({"readme.md", "license.md", "changelog.md", "contributing.md"})
-# The project's own skills/ folder, next to the agent package in a checkout.
-_PROJECT_SKILLS = Path(__file__).resolve().parents[2] / "skills"
+# Our own skills: the checkout's skills/ folder, or the copy inside an installed wheel.
+_PROJECT_SKILLS = shipped_dir("skills")
 
 
 def load_skill(path: Path) -> Skill:
@@ -180,7 +181,9 @@ class Library:
             return self._skills[name]
         path = self._files.get(name)
         if path is None:
-            raise SkillResolutionError(f"unknown skill '{name}'; searched: {self._search_path()}")
+            raise SkillResolutionError(
+                f"unknown skill '{name}'{self._suggestion(name)}; searched: {self._search_path()}"
+            )
         try:
             skill = load_skill(path)
         except SkillParseError as exc:
@@ -276,6 +279,15 @@ class Library:
         if path not in self._broken:
             self._broken.add(path)
             self._problems.append(Problem("error", str(path), exc.line, exc.reason))
+
+    def _suggestion(self, name: str) -> str:
+        """`` (did you mean 'x'?)`` for a near miss among the names on the path, else ''."""
+        import difflib  # only on this error path: start-up stays lean
+
+        close = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.6)
+        if not close:
+            return ""
+        return f" (did you mean {' or '.join(repr(c) for c in close)}?)"
 
     def _search_path(self) -> str:
         return os.pathsep.join(str(p) for p in self.paths) or "(empty search path)"

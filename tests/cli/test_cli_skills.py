@@ -86,3 +86,9 @@ def test_debug_env_shows_the_traceback(cli: Cli, monkeypatch: pytest.MonkeyPatch
     result = cli("skills", "list")
     assert result.code == 1
     assert "Traceback" in result.err
+
+
+def test_a_misspelt_skill_name_gets_a_suggestion(cli: Cli) -> None:
+    result = cli("skills", "show", "incidnet-response")
+    assert result.code == 2
+    assert "did you mean 'incident-response'?" in result.err

@@ -220,3 +220,17 @@ def test_parsing_is_lazy_and_cached(tmp_path: Path) -> None:
     write_folder(tmp_path, "cached")
     library = Library([tmp_path])
     assert library.get("cached") is library.get("cached")
+
+
+def test_a_misspelt_skill_name_suggests_the_closest_one(tmp_path: Path) -> None:
+    write_folder(tmp_path, "incident-response")
+    write_folder(tmp_path, "constitution")
+    with pytest.raises(SkillResolutionError, match=r"did you mean 'incident-response'\?"):
+        Library([tmp_path]).get("incidnet-response")
+
+
+def test_a_name_like_no_skill_gets_no_suggestion(tmp_path: Path) -> None:
+    write_folder(tmp_path, "incident-response")
+    with pytest.raises(SkillResolutionError) as caught:
+        Library([tmp_path]).get("zzz")
+    assert "did you mean" not in str(caught.value)

@@ -1,0 +1,30 @@
+"""Where the skills, tool plugins and example incidents that ship with skillweave live.
+
+The repository keeps them at the top level (``skills/``, ``tools/``,
+``examples/``) beside the ``agent`` package; a wheel carries them inside it as
+``agent/_bundled/<name>`` (see ``[tool.setuptools.package-dir]`` in
+pyproject.toml). One lookup serves a checkout, an editable install and a
+regular install, without the import system and without the working directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+Shipped = Literal["skills", "tools", "examples"]
+BUNDLE_DIR = "_bundled"
+"""The folder inside the installed ``agent`` package that holds the shipped data."""
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def shipped_dir(name: Shipped) -> Path:
+    """The installed copy when there is one (a wheel), else the checkout's top-level folder."""
+    installed = _PACKAGE / BUNDLE_DIR / name
+    return installed if installed.is_dir() else _PACKAGE.parent / name
+
+
+def examples_dir() -> Path:
+    """The example incidents (``examples/incidents``): evidence, scripts and answers."""
+    return shipped_dir("examples") / "incidents"
