@@ -548,9 +548,31 @@ async def _read(run_store: RunStore, thread_id: str) -> tuple[dict[str, Any], li
     return dict(found.checkpoint["channel_values"]), interrupts
 
 
+async def _snapshot(
+    run_store: RunStore, thread_id: str, info: ThreadInfo
+) -> tuple[dict[str, Any], list[Interrupt]]:
+    """The thread as its graph sees it (saved writes applied); the raw checkpoint otherwise.
+
+    Reading through the compiled graph makes ``status`` agree with what a resume
+    will do; a recipe whose skill file is gone still gets the stored state.
+    """
+    try:
+        recipe = Recipe.model_validate(info.recipe)
+        skillset = resolve_recipe(thread_id, recipe)
+    except (UserError, ValueError):
+        return await _read(run_store, thread_id)
+    graph = compile_skill(skillset, policy=recipe_policy(recipe), settings=recipe_settings(recipe))
+    bound = graph.copy(update={"checkpointer": run_store.saver})
+    snapshot = await bound.aget_state(_config(thread_id, DEFAULT_RECURSION_LIMIT))
+    return dict(snapshot.values), list(snapshot.interrupts)
+
+
 async def _status(run_store: RunStore, thread_id: str, info: ThreadInfo) -> RunResult:
-    values, interrupts = await _read(run_store, thread_id)
+    values, interrupts = await _snapshot(run_store, thread_id, info)
     result = result_of(thread_id, values, interrupts, info.error)
+    if result.status in ("completed", "blocked") and info.status != result.status:
+        # Its last node ran but the end was never recorded (killed): resume finishes it.
+        result = result_of(thread_id, {**values, "status": "running"}, [], None)
     if result.status == "failed" and info.error is None:
         try:
             async with run_store.lock(thread_id):

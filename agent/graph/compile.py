@@ -95,7 +95,7 @@ def build_graph(
         kernels=tuple(skillset.dependencies),
         steps=steps,
         policy=loaded,
-        schemas=build_schemas(skill, step_ids(steps)),
+        schemas=build_schemas(skill, step_ids(steps), guard_rules.owed_facts(loaded)),
         settings=settings,
         prefix=prefix,
         judged=judge_plan(steps, guard_rules.judged_guardrails(loaded, skill)),

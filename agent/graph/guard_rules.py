@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from agent.graph import rules
 from agent.graph.state import RunState
 from agent.skill.model import Guardrail, Skill
-from agent.skill.policy import Policy
+from agent.skill.policy import Policy, RequiresRule
 
 if TYPE_CHECKING:
     from agent.graph._context import SkillContext
@@ -98,6 +98,15 @@ def final(ctx: SkillContext, state: RunState) -> list[dict[str, Any]]:
     if ctx.policy is None:
         return []
     return [_plain(v) for v in rules.check_final(ctx.policy, context(state), ctx.lines)]
+
+
+def owed_facts(policy: Policy | None) -> dict[str, list[str]]:
+    """Step id → the facts the policy requires it to produce (``requires`` rules)."""
+    owed: dict[str, list[str]] = {}
+    for rule in policy.rules if policy is not None else ():
+        if isinstance(rule, RequiresRule) and rule.produced_by:
+            owed.setdefault(rule.produced_by, []).append(rule.fact)
+    return owed
 
 
 def judged_guardrails(policy: Policy | None, skill: Skill) -> list[Guardrail]:

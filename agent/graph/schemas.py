@@ -8,13 +8,13 @@ and the graph never has to guess what an invented id meant.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from agent.skill.model import Skill
+from agent.skill.model import IOField, Skill
 
 
 class _Out(BaseModel):
@@ -106,12 +106,63 @@ class AuditCheck(_Out):
 
 @dataclass(frozen=True)
 class SkillSchemas:
-    """The schemas above, narrowed to one skill's ids."""
+    """The schemas above, narrowed to one skill's ids and, per step, to its fields."""
 
     plan: type[Plan]
     step: type[StepResult]
     judge: type[GuardVerdicts]
     audit: type[AuditCheck]
+    steps: dict[str, type[StepResult]] = field(default_factory=dict)
+
+    def step_for(self, step_id: str) -> type[StepResult]:
+        """The result schema of one step (the generic one when the step names no fields)."""
+        return self.steps.get(step_id, self.step)
+
+
+_FIELD_TYPES: dict[str, Any] = {
+    "string": str,
+    "str": str,
+    "text": str,
+    "markdown": str,
+    "number": float,
+    "float": float,
+    "integer": int,
+    "int": int,
+    "boolean": bool,
+    "bool": bool,
+    "list": list[Any],
+    "array": list[Any],
+    "object": dict[str, Any],
+    "dict": dict[str, Any],
+}
+
+
+class _Fields(BaseModel):
+    """A step's fields: the named ones first, any other value the step produced allowed."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def _fields_model(step_id: str, outputs: Sequence[IOField], facts: Sequence[str]) -> Any:
+    """Properties for the skill's Outputs and the facts the policy says this step owes.
+
+    Naming them lets strict decoding (which requires every property, nullable when
+    optional) and llama.cpp's schema grammars make a model produce them; an open
+    ``fields`` object could be filled with nothing and still validate. They stay
+    optional here: a step that has to ask first may not know them yet, and the
+    policy's rules, not the schema, decide what a missing fact means.
+    """
+    spec: dict[str, Any] = {}
+    for out in outputs:
+        kind = _FIELD_TYPES.get(out.type.strip("`").lower(), str)
+        spec[out.name] = (kind | None, Field(default=None, description=out.description))
+    for fact in facts:
+        spec[fact] = (
+            Any,
+            Field(default=None, description=f"The `{fact}` this step must establish."),
+        )
+    name = "Fields_" + "".join(p.capitalize() for p in step_id.replace("-", "_").split("_"))
+    return create_model(name, __base__=_Fields, **spec)
 
 
 def _choice(ids: Sequence[str]) -> Any:
@@ -124,8 +175,10 @@ def _optional(kind: Any) -> Any:
     return kind | None
 
 
-def build_schemas(skill: Skill, step_ids: Sequence[str]) -> SkillSchemas:
-    """Narrow every id field to what ``skill`` declares."""
+def build_schemas(
+    skill: Skill, step_ids: Sequence[str], owed: Mapping[str, Sequence[str]] | None = None
+) -> SkillSchemas:
+    """Narrow every id field to what ``skill`` declares; ``owed`` maps step → facts it owes."""
     step_id = _choice(step_ids)
     plan_step = create_model("PlanStep", __base__=PlanStep, id=(step_id, ...))
     plan = create_model("Plan", __base__=Plan, steps=(list[plan_step], ...))
@@ -164,4 +217,20 @@ def build_schemas(skill: Skill, step_ids: Sequence[str]) -> SkillSchemas:
         __base__=AuditCheck,
         criteria=(list[check], Field(default_factory=list)),
     )
-    return SkillSchemas(plan=plan, step=step, judge=judge, audit=audit)
+    steps: dict[str, type[StepResult]] = {}
+    for sid in step_ids:
+        if not skill.outputs and not (owed or {}).get(sid):
+            continue
+        named = _fields_model(sid, skill.outputs, (owed or {}).get(sid, ()))
+        steps[sid] = create_model(
+            "StepResult",
+            __base__=step,
+            fields=(
+                named,
+                Field(
+                    default_factory=named,
+                    description="Values toward the skill's Outputs and the facts owed.",
+                ),
+            ),
+        )
+    return SkillSchemas(plan=plan, step=step, judge=judge, audit=audit, steps=steps)

@@ -69,3 +69,23 @@ def test_mermaid_of_the_seed_matches_the_snapshot(
     seed: SkillSet, snapshot: SnapshotAssertion
 ) -> None:
     assert compile_skill(seed).get_graph().draw_mermaid() == snapshot
+
+
+def test_each_step_schema_names_the_outputs_and_the_facts_it_owes(seed: SkillSet) -> None:
+    from agent.graph.compile import _policy_for
+    from agent.graph.guard_rules import owed_facts
+
+    owed = owed_facts(_policy_for(seed.skill, None))
+    assert "severity" in owed["severity-classification"]
+    schemas = build_schemas(seed.skill, list(STEPS), owed)
+    fields = schemas.step_for("severity-classification").model_json_schema()
+    named = fields["$defs"][next(k for k in fields["$defs"] if k.startswith("Fields_"))]
+    assert {"severity", "timeline", "mitigation", "postmortem"} <= set(named["properties"])
+    assert {"severity", "incident_commander"} <= set(named["properties"])
+    assert named.get("additionalProperties") is True  # other fields stay allowed
+
+
+def test_a_step_that_names_no_fields_keeps_the_open_schema(seed: SkillSet) -> None:
+    bare = seed.skill.model_copy(update={"outputs": []})
+    schemas = build_schemas(bare, list(STEPS), {})
+    assert schemas.step_for("triage") is schemas.step

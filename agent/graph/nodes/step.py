@@ -110,13 +110,15 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
                     answers=answers,
                     feedback=state.get("feedback", {}).get(step_id, []),
                 ),
-                schema=ctx.schemas.step,
+                schema=ctx.schemas.step_for(step_id),
                 tools=run_context(runtime).tools,
             ),
         )
         output = response.output
         assert not isinstance(output, str)
         result = _with_tool_findings(output.model_dump(), response.tool_calls)
+        # named fields the step left out come back as None: they were not produced
+        result["fields"] = {k: v for k, v in result["fields"].items() if v is not None}
         notes = note(step_id, "note", result.pop("notes", ""))
         if not 0.0 <= result["confidence"] <= 1.0:
             clamped = min(max(result["confidence"], 0.0), 1.0)
