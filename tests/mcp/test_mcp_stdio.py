@@ -44,6 +44,9 @@ async def test_the_stdio_server_runs_a_skill_through_its_questions(tmp_path: Pat
 def _inspector(tmp_path: Path, *method: str) -> dict[str, object]:
     if shutil.which("npx") is None or shutil.which("node") is None:
         pytest.skip("the MCP Inspector test needs node and npx (not found on PATH)")
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False)
+    if int(node.stdout.strip().lstrip("v").split(".")[0] or 0) < 20:
+        pytest.skip(f"the MCP Inspector needs node 20 or later (found {node.stdout.strip()})")
     if not INSPECTOR.exists():
         pytest.skip("the MCP Inspector is not installed: run `make inspector` (npm)")
     db = f"sqlite:///{tmp_path / 'runs.sqlite'}"
