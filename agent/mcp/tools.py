@@ -273,6 +273,17 @@ class RunDriver:
         return await self.advance(ctx, who, result, skill)
 
 
+def known_skill(library: Library, name: str) -> str:
+    """``name`` when it is a skill on the server's path; paths are not accepted over MCP.
+
+    A caller names skills, never files: a path would let a remote caller make the
+    server read any file, and the library's own message would show its folders.
+    """
+    if not library.has(name):
+        raise UserError(f"unknown skill '{name}': list_skills shows the skills this server runs")
+    return name
+
+
 def _user_errors(exc: SkillweaveError) -> ToolError:
     return ToolError(" ".join(str(exc).split()))
 
@@ -310,7 +321,8 @@ def register_tools(server: MCPServer[Any], config: ServerConfig) -> None:
     async def describe_skill(name: str, ctx: Ctx) -> SkillInfo:
         caller(ctx, config)
         try:
-            skill = library().get(name)
+            lib = library()
+            skill = lib.get(known_skill(lib, name))
         except UserError as exc:
             raise _user_errors(exc) from None
         return SkillInfo(
@@ -347,7 +359,8 @@ def register_tools(server: MCPServer[Any], config: ServerConfig) -> None:
         try:
             if ctx.request_state is not None:
                 return await driver.resume_from_round(ctx, who, ctx.request_state)
-            skillset = library().resolve(skill)
+            lib = library()
+            skillset = lib.resolve(known_skill(lib, skill))
             evidence_dir = Path(evidence) if evidence else None
             if evidence_dir is not None and (
                 not evidence_dir.is_dir() or not config.evidence_allowed(evidence_dir)

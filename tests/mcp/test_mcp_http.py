@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from mcp_support import RUN_ARGS, Human, structured, text
+from mcp_support import RUN_ARGS, SEVERITY_NOTE, Human, structured, text
 
 from agent.access import load_tokens
 from agent.cli import main
@@ -22,11 +22,13 @@ from agent.mcp import ServerConfig, build_server, http_app
 
 TOKENS = {
     "dana": "dana-operator-token-0001",
+    "pat": "pat-operator-token-00004",
     "eve": "eve-operator-token-00002",
     "vic": "vic-viewer-token-0000003",
 }
 TOKENS_YAML = f"""
-- {{token: {TOKENS["dana"]}, principal: dana, role: operator}}
+- {{token: {TOKENS["dana"]}, principal: dana, role: operator, team: payments}}
+- {{token: {TOKENS["pat"]}, principal: pat, role: operator, team: payments}}
 - {{token: {TOKENS["eve"]}, principal: eve, role: operator}}
 - {{token: {TOKENS["vic"]}, principal: vic, role: viewer}}
 """
@@ -37,7 +39,7 @@ Connect = Callable[..., AbstractAsyncContextManager[Client]]
 
 @pytest.fixture
 def tokens_file(tmp_path: Path) -> Path:
-    """dana and eve (operators, no team) and vic (viewer)."""
+    """dana and pat (operators, team payments), eve (operator, no team) and vic (viewer)."""
     path = tmp_path / "tokens.yaml"
     path.write_text(TOKENS_YAML, encoding="utf-8")
     return path
@@ -113,6 +115,21 @@ async def test_another_principals_run_is_not_found(url: str) -> None:
     assert answer.is_error
     assert "no run with thread id" in text(answer)
     assert listed == []
+
+
+async def test_a_teammate_may_read_and_answer_the_run(url: str) -> None:
+    async with _client(url, TOKENS["dana"]) as dana:
+        thread_id = structured(await dana.call_tool("run_skill", RUN_ARGS))["thread_id"]
+    async with _client(url, TOKENS["pat"]) as pat:
+        read = structured(await pat.call_tool("get_run", {"thread_id": thread_id}))
+        answered = structured(
+            await pat.call_tool(
+                "answer_run",
+                {"thread_id": thread_id, "answers": {"q1": f"SEV2 — {SEVERITY_NOTE}"}},
+            )
+        )
+    assert read["status"] == "paused"
+    assert answered["questions"][0]["kind"] == "approval"
 
 
 async def test_a_viewer_can_read_but_not_start_runs(url: str) -> None:

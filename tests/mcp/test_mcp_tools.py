@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from mcp import Client, types
-from mcp_support import RUN_ARGS, SEVERITY_NOTE, structured, text
+from mcp_support import ROOT, RUN_ARGS, SEVERITY_NOTE, structured, text
 
 from agent.mcp import ServerConfig, build_server
 
+SKILL_FILE = ROOT / "skills" / "incident-response" / "SKILL.md"
 TOOLS = {"list_skills", "describe_skill", "run_skill", "answer_run", "get_run", "list_runs"}
 
 
@@ -55,6 +56,7 @@ async def test_get_run_and_list_runs_show_a_paused_run(config: ServerConfig) -> 
         ("answer_run", {"thread_id": "no-such-thread", "answers": {"q1": "x"}}, "no run"),
         ("answer_run", {"thread_id": "t", "answers": "SEV2"}, "answers"),
         ("run_skill", {"skill": "incident-response", "evidence": "/etc"}, "evidence"),
+        ("run_skill", {"skill": str(SKILL_FILE), "inputs": {}}, "unknown skill"),
     ],
 )
 async def test_a_bad_call_is_a_tool_error(
