@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
@@ -141,10 +142,19 @@ async def test_a_viewer_can_read_but_not_start_runs(url: str) -> None:
     assert not skills.is_error
 
 
-async def test_results_never_carry_the_token(url: str) -> None:
+async def test_tokens_never_reach_results_or_logs(
+    url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     async with _client(url, TOKENS["dana"]) as dana:
         result = await dana.call_tool("run_skill", RUN_ARGS)
+        await dana.call_tool("answer_run", {"thread_id": "nope", "answers": {"q1": "x"}})
+    async with httpx2.AsyncClient() as http:
+        await http.post(url, headers={"Authorization": f"Bearer {WRONG}"}, json={})
     assert TOKENS["dana"] not in result.model_dump_json()
+    assert caplog.records  # the server did log: the check below has something to look at
+    assert TOKENS["dana"] not in caplog.text
+    assert WRONG not in caplog.text
 
 
 def test_the_cli_refuses_to_listen_beyond_loopback_without_tokens(
