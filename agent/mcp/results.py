@@ -99,6 +99,11 @@ class SkillInfo(BaseModel):
     problems: list[str] = Field(default_factory=list, description="parse or lint diagnostics")
 
 
+def _placeholder(question: QuestionView) -> str:
+    # Never a real choice: an assistant must not take the placeholder for the answer.
+    return f"<one of: {', '.join(question.choices)}>" if question.choices else "<your answer>"
+
+
 def run_view(result: RunResult, skill: str | None = None) -> RunView:
     """The view of an engine result; a paused run names the call that continues it."""
     questions = [
@@ -118,9 +123,7 @@ def run_view(result: RunResult, skill: str | None = None) -> RunView:
             "tool": "answer_run",
             "arguments": {
                 "thread_id": result.thread_id,
-                "answers": {
-                    q.alias or q.id: (q.choices[0] if q.choices else "<text>") for q in questions
-                },
+                "answers": {q.alias or q.id: _placeholder(q) for q in questions},
             },
         }
     return RunView(

@@ -60,6 +60,8 @@ RunOutcome = Annotated[CallToolResult, RunView] | InputRequiredResult
 """What the driving tools return: a run view, or the questions for the client to ask."""
 RunStatus = Literal["completed", "paused", "blocked", "failed", "running"]
 
+RUNS_LISTED = 1000
+"""How many recent runs ``list_runs`` looks through before keeping the caller's."""
 DECLINED = "the client declined to answer now"
 CANNOT_ASK = "this client cannot ask the questions itself"
 EXPIRED = "the answers came back after the question round expired"
@@ -423,7 +425,9 @@ def register_tools(server: MCPServer[Any], config: ServerConfig) -> None:
     )
     async def list_runs(ctx: Ctx, status: RunStatus | None = None) -> RunList:
         who = caller(ctx, config)
-        runs = await api.list_runs(db=config.db, data_dir=config.data_dir, status=status)
+        runs = await api.list_runs(
+            db=config.db, data_dir=config.data_dir, status=status, limit=RUNS_LISTED
+        )
         book = config.tokens
         return RunList(
             runs=[
