@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench test-lowest
+.PHONY: demo test lint bench test-lowest inspector
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -28,7 +28,20 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# The MCP Inspector (npm), a third-party MCP client the tests drive against `skillweave mcp`;
+# installed once into .npm-tools/ (no npm: the Inspector test skips and says so).
+INSPECTOR_VERSION := 2.12.0
+INSPECTOR := .npm-tools/node_modules/.bin/mcp-inspector
+
+inspector: $(INSPECTOR)
+
+$(INSPECTOR):
+	@if command -v npm >/dev/null; then \
+		npm install --prefix .npm-tools --no-audit --no-fund --silent \
+			@modelcontextprotocol/inspector@$(INSPECTOR_VERSION); \
+	else echo "npm not found: tests/mcp/test_inspector.py will skip"; fi
+
+test: lint inspector
 	$(BIN)/pytest -q
 
 # The suite against the lowest versions our dependency ranges admit (direct dependencies

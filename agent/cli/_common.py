@@ -23,6 +23,13 @@ EXIT_USAGE = 2
 Handler = Callable[[argparse.Namespace], int]
 
 
+DEMO_HINT = (
+    "For the offline demo run `skillweave demo` (or `make demo` in a checkout), or pass "
+    "--model scripted:examples/incidents/<name>/script.yaml."
+)
+"""Said wherever a command needs a model and has none."""
+
+
 def skills_options() -> argparse.ArgumentParser:
     """A parent parser adding ``--skills-dir`` to every command that loads skills."""
     parent = argparse.ArgumentParser(add_help=False)

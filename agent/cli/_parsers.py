@@ -286,6 +286,44 @@ def add_info(subparsers: Subparsers) -> None:
     parser.set_defaults(handler=_handler("_info:run_info"))
 
 
+def add_mcp(subparsers: Subparsers) -> None:
+    """``mcp [--http HOST:PORT]``."""
+    mcp = subparsers.add_parser(
+        "mcp",
+        parents=[skills_options(), store_options()],
+        help="serve skills and runs to AI assistants (MCP, stdio or HTTP)",
+        description="Serve skills and runs over the Model Context Protocol: stdio by default, "
+        "streamable HTTP with --http HOST:PORT (bearer tokens from --tokens).",
+    )
+    mcp.add_argument(
+        "--http", metavar="HOST:PORT", help="serve streamable HTTP at http://HOST:PORT/mcp"
+    )
+    mcp.add_argument("--model", metavar="SPEC", help="model spec (default: SKILLWEAVE_MODEL)")
+    mcp.add_argument(
+        "--tokens",
+        type=Path,
+        metavar="FILE",
+        help="bearer tokens for HTTP (default: SKILLWEAVE_TOKENS_FILE); "
+        "required to listen beyond loopback",
+    )
+    mcp.add_argument(
+        "--evidence-root",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="folders callers may name as run evidence (default: the working directory)",
+    )
+    mcp.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another Host header value to accept over HTTP (e.g. a proxy's name)",
+    )
+    mcp.set_defaults(handler=_handler("_mcp:run_mcp"))
+
+
 COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "validate": add_validate,
     "skills": add_skills,
@@ -301,6 +339,7 @@ COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "score": add_score,
     "demo": add_demo,
     "info": add_info,
+    "mcp": add_mcp,
 }
 """Each top-level command and the function that declares it, in ``--help`` order.
 

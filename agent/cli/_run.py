@@ -27,6 +27,7 @@ import yaml
 
 from agent.cli import _render
 from agent.cli._common import (
+    DEMO_HINT,
     EXIT_ERRORS,
     EXIT_OK,
     display_path,
@@ -45,11 +46,6 @@ EXIT_PAUSED = 3
 EXIT_BLOCKED = 4
 EXIT_CODES = {"completed": EXIT_OK, "paused": EXIT_PAUSED, "blocked": EXIT_BLOCKED}
 """Exit code by run status; ``failed`` is :data:`~agent.cli._common.EXIT_ERRORS`."""
-
-DEMO_HINT = (
-    "For the offline demo run `make demo`, or pass "
-    "--model scripted:examples/incidents/<name>/script.yaml."
-)
 
 
 # --- inputs and answers -------------------------------------------------------------
