@@ -236,10 +236,11 @@ async def _prepare(
         model = switched
     chat = await _model(run_store, thread_id, recipe, model)
     ledger = await open_ledger(run_store, thread_id)
+    journal = StoreJournal(ledger)
     context = RunContext(
         model=chat,
-        tools=_tools(ledger, thread_id, skillset, recipe, tools, data_dir),
-        journal=StoreJournal(ledger),
+        tools=journal.wrap(_tools(ledger, thread_id, skillset, recipe, tools, data_dir)),
+        journal=journal,
     )
     return _Run(
         run_store,

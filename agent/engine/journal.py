@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool
@@ -115,8 +116,24 @@ class _Rounds:
         )
 
 
+@dataclass
+class _Call:
+    """The model call a tool call belongs to: its key, the live stream, repeats seen so far."""
+
+    key: str
+    announce: Callable[[Any], None]
+    seen: dict[str, int] = field(default_factory=dict)
+
+
+_CALL: ContextVar[_Call | None] = ContextVar("skillweave_model_call", default=None)
+
+
 class StoreJournal:
-    """The graph's :class:`~agent.graph._context.Journal`, backed by the run store."""
+    """The graph's :class:`~agent.graph._context.Journal`, backed by the run store.
+
+    The run's tools are wrapped once (:meth:`wrap`); a wrapped tool finds the model
+    call it serves through a context variable, so no wrapper is built per call.
+    """
 
     def __init__(self, ledger: _Ledger) -> None:
         self.ledger = ledger
@@ -128,15 +145,14 @@ class StoreJournal:
         request: ModelRequest[T],
         call: Callable[[ModelRequest[T]], Awaitable[ModelResponse[T]]],
     ) -> ModelResponse[T]:
-        """The recorded response for ``key``, or a fresh one (tool calls journaled too)."""
+        """The recorded response for ``key``, or a fresh one (rounds and tool calls journaled)."""
         found = await self.ledger.get(key)
         if found is not None:
             return _decode(found, request)
-        announce = _writer()
-        tools = tuple(self._journaled(key, t, announce) for t in request.tools)
         rounds = _Rounds(self.ledger, key, request.purpose)
+        token = _CALL.set(_Call(key, _writer()))
         try:
-            response = await call(replace(request, tools=tools, rounds=rounds))
+            response = await call(replace(request, rounds=rounds))
         except ModelError as exc:
             self._faults += 1
             await self.ledger.put(
@@ -146,21 +162,32 @@ class StoreJournal:
                 value={"error": type(exc).__name__, "message": str(exc)[:300]},
             )
             raise
+        finally:
+            _CALL.reset(token)
         await self.ledger.put(key, kind="model", purpose=request.purpose, value=_encode(response))
         return response
 
-    def _journaled(self, key: str, inner: BaseTool, announce: Callable[[Any], None]) -> BaseTool:
-        """``inner`` whose calls within this model call run once, replayed on a re-run."""
-        seen: dict[str, int] = {}
+    def wrap(self, tools: Sequence[BaseTool]) -> tuple[BaseTool, ...]:
+        """The run's tools, each journaled inside whichever model call uses it."""
+        return tuple(self._journaled(t) for t in tools)
+
+    def _journaled(self, inner: BaseTool) -> BaseTool:
+        """``inner`` whose calls within one model call run once, replayed on a re-run."""
 
         async def run(**args: Any) -> str:
+            current = _CALL.get()
+            if current is None:  # called outside a journaled model call
+                result = await inner.ainvoke(args)
+                return result if isinstance(result, str) else json.dumps(result, default=str)
             digest = _digest(args)
-            seen[digest] = seen.get(digest, 0) + 1
-            call_key = f"{key}|tool|{inner.name}|{digest}|{seen[digest]}"
+            slot = f"{inner.name}|{digest}"
+            current.seen[slot] = current.seen.get(slot, 0) + 1
+            call_key = f"{current.key}|tool|{slot}|{current.seen[slot]}"
             found = await self.ledger.get(call_key)
             if found is not None:
                 return str(found["result"])
-            announce({"event": "tool_call", "tool": inner.name, "step": key.rsplit("|", 1)[-1]})
+            step = current.key.rsplit("|", 1)[-1]
+            current.announce({"event": "tool_call", "tool": inner.name, "step": step})
             result = await inner.ainvoke(args)
             text = result if isinstance(result, str) else json.dumps(result, default=str)
             await self.ledger.put(call_key, kind="tool", purpose=inner.name, value={"result": text})
