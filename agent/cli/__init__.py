@@ -14,11 +14,11 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from agent.cli import _eval, _graph, _run, _score, _skills, _threads, _validate
+from agent.cli import _eval, _graph, _run, _score, _serve, _skills, _threads, _validate
 from agent.cli._common import EXIT_ERRORS, EXIT_USAGE, Handler
 from agent.errors import UserError
 
-_COMMANDS = (_validate, _skills, _run, _threads, _graph, _eval, _score)
+_COMMANDS = (_validate, _skills, _run, _threads, _graph, _eval, _score, _serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
