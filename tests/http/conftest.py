@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from web_helpers import TOKENS, client_for
+from web_helpers import HOSTILE_SKILLS, TOKENS, client_for
 
 from agent.access import TokenBook, load_tokens
 from agent.http import ServerSettings, create_app
@@ -38,6 +38,7 @@ def settings(tmp_path: Path, book: TokenBook) -> ServerSettings:
         start_wait=30,
         answer_wait=30,
         poll_seconds=0.05,
+        skill_paths=(HOSTILE_SKILLS,),
     )
 
 

@@ -39,3 +39,11 @@ async def start_incident(client: httpx.AsyncClient) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+HOSTILE_SKILLS = Path(__file__).with_name("skills")
+HOSTILE = {
+    "skill": "hostile-note",
+    "inputs": {"topic": "x"},
+    "model": f"scripted:{HOSTILE_SKILLS / 'hostile-note' / 'script.yaml'}",
+}
