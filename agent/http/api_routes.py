@@ -35,13 +35,14 @@ Hub = Annotated[RunHub, Depends(hub_of)]
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     described = {
+        400: "the body is not JSON",
         401: "no valid bearer token",
         403: "the caller may not do this (a viewer, or a cross-site form)",
         404: "no such skill or run (another principal's runs are not found either)",
         409: "the run is not waiting for that answer, or another answer is being applied",
-        422: "the request names an unknown question or a value outside the choices",
+        422: "a malformed request, an unknown question or a value outside the choices",
     }
-    return {c: {"model": Problem, "description": described[c]} for c in (401, *codes)}
+    return {c: {"model": Problem, "description": described[c]} for c in {401, 422, *codes}}
 
 
 router = APIRouter(prefix="/api")
@@ -84,7 +85,7 @@ async def get_skill(name: str, _: Caller, hub: Hub) -> SkillDetail:
     )
 
 
-@router.post("/runs", status_code=201, responses=_errors(403, 422))
+@router.post("/runs", status_code=201, responses=_errors(400, 403, 404))
 async def start_run(body: StartRun, who: Caller, hub: Hub) -> RunCreated:
     """Start a run; it goes on in the background and pauses at its first question."""
     require_operator(who)
@@ -131,7 +132,7 @@ async def get_transcript(thread_id: str, who: Caller, hub: Hub) -> Transcript:
     )
 
 
-@router.post("/runs/{thread_id}/answers", responses=_errors(403, 404, 409, 422))
+@router.post("/runs/{thread_id}/answers", responses=_errors(400, 403, 404, 409))
 async def answer_run(thread_id: str, body: AnswersIn, who: Caller, hub: Hub) -> RunOut:
     """Answer a paused run's questions as the caller; the run goes on from there."""
     require_operator(who)
