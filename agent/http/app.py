@@ -36,7 +36,7 @@ CSP = (
 _HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),  # no-referrer would make forms send Origin: null
     (b"x-frame-options", b"DENY"),
 ]
 STATIC = Path(__file__).with_name("static")
