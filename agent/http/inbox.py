@@ -7,6 +7,7 @@ redirect (no JavaScript needed to answer); one small script adds the live timeli
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -97,10 +98,19 @@ async def logout(_: Caller) -> Response:
 @router.get("/")
 async def home(who: Caller, hub: Hub) -> Response:
     """Pending questions across the caller's runs, then the latest runs."""
+    return await _home(who, hub)
+
+
+async def _home(
+    who: Principal, hub: Hub, status_code: int = 200, error: str | None = None
+) -> HTMLResponse:
     questions = await pending_questions(hub, who)
     runs = await hub.runs(who, limit=30)
     return page(
         "inbox.html",
+        status_code,
+        error=error,
+        skills=hub.library().names(),
         questions=questions,
         runs=runs,
         busy={r.thread_id for r in runs if hub.busy(r.thread_id)},
@@ -122,6 +132,30 @@ async def _run_page(
         error=error,
         signed_in=hub.settings.tokens is not None,
     )
+
+
+@router.post("/runs")
+async def start_form(request: Request, who: Caller, hub: Hub) -> Response:
+    """Start a run from the inbox's form: inputs as JSON, optional evidence and model."""
+    require_operator(who)
+    form = await _form(request)
+    try:
+        inputs = json.loads(form.get("inputs") or "{}")
+        if not isinstance(inputs, dict):
+            raise ValueError
+    except ValueError:
+        return await _home(who, hub, 422, "Inputs must be a JSON object.")
+    try:
+        result = await hub.start(
+            who,
+            form.get("skill", ""),
+            inputs,
+            evidence=form.get("evidence") or None,
+            model=form.get("model") or None,
+        )
+    except SkillweaveError as exc:
+        return await _home(who, hub, status_of(exc), str(exc))
+    return RedirectResponse(f"/runs/{result.thread_id}", status_code=303)
 
 
 @router.get("/runs/{thread_id}")

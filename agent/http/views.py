@@ -82,6 +82,34 @@ def _action_state(
     return "approved", f"approved by {who}; nothing was changed (no webhook confirmed it)"
 
 
+def _drafted(
+    values: dict[str, Any], accepted: set[str | None], questions: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Actions of steps not accepted yet (waiting for approval, or under revision)."""
+    latest: dict[str, list[Any]] = {}
+    for event in values.get("audit_log", []):
+        data = event.get("data") or {}
+        if event.get("kind") == "step_end" and data.get("actions"):
+            latest[str(data.get("step"))] = list(data["actions"])
+    pending = [str(q["id"]) for q in questions]
+    drafted = []
+    for step, proposed in latest.items():
+        if step in accepted:
+            continue
+        for index, action in enumerate(proposed):
+            if not isinstance(action, dict):
+                continue
+            aid = f"{step}:{index}:{action.get('type')}"
+            waiting = any(f":{aid}:" in f":{qid}:" for qid in pending)
+            note = (
+                "waiting for approval: nothing was changed"
+                if waiting
+                else ("proposed only: nothing was changed")
+            )
+            drafted.append({**action, "id": aid, "step": step, "state": "proposed", "note": note})
+    return drafted
+
+
 async def run_view(hub: RunHub, thread_id: str) -> dict[str, Any]:
     """Everything the run page shows, with model-written text rendered safely."""
     transcript = await api.export_transcript(
@@ -96,6 +124,7 @@ async def run_view(hub: RunHub, thread_id: str) -> dict[str, Any]:
         record = action.model_dump(mode="json")
         state, note = _action_state(record, approvals, outbox)
         actions.append({**record, "state": state, "note": note})
+    actions += _drafted(values, {a["step"] for a in actions}, status.questions)
     outputs = []
     for name, value in transcript.outputs.items():
         if isinstance(value, str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -170,3 +171,56 @@ def test_links_in_markdown_are_kept_but_do_not_pass_on_the_referrer() -> None:
     html = markdown_html("[runbook](https://runbooks.example/checkout)")
     assert 'href="https://runbooks.example/checkout"' in html
     assert "noreferrer" in html
+
+
+async def test_an_operator_starts_a_run_from_the_inbox_form(app: Any) -> None:
+    async with browser(app) as client:
+        await sign_in(client, "dana")
+        response = await client.post(
+            "/runs",
+            data={
+                "skill": HOSTILE["skill"],
+                "inputs": json.dumps(HOSTILE["inputs"]),
+                "model": HOSTILE["model"],
+            },
+        )
+        assert response.status_code == 303
+        page = await client.get(response.headers["location"])
+    assert "<strong>bold</strong>" in page.text
+
+
+async def test_inputs_that_are_not_a_json_object_are_refused_on_the_page(app: Any) -> None:
+    async with browser(app) as client:
+        await sign_in(client, "dana")
+        response = await client.post("/runs", data={"skill": "hostile-note", "inputs": "[1]"})
+    assert response.status_code == 422
+    assert "Inputs must be a JSON object." in response.text
+
+
+async def test_a_choice_outside_the_options_shows_the_error_on_the_run_page(
+    app: Any, dana: httpx.AsyncClient
+) -> None:
+    run = await start_incident(dana)
+    async with browser(app) as client:
+        await sign_in(client, "dana")
+        response = await client.post(
+            f"/runs/{run['thread_id']}/answers",
+            data={"question": run["questions"][0]["id"], "text": "SEV9"},
+        )
+    assert response.status_code == 422
+    assert "is not one of the choices" in response.text
+
+
+async def test_an_action_waiting_for_approval_is_shown_as_proposed_and_unchanged(
+    app: Any, dana: httpx.AsyncClient
+) -> None:
+    run = await start_incident(dana)
+    tid = run["thread_id"]
+    await dana.post(f"/api/runs/{tid}/answers", json={"answers": {"q1": SEV2}})
+    async with browser(app) as client:
+        await sign_in(client, "dana")
+        page = (await client.get(f"/runs/{tid}")).text
+    row = re.search(r'<tr class="action proposed">.*?</tr>', page, re.S)
+    assert row is not None
+    assert "rollback-deploy" in row.group(0)
+    assert "waiting for approval: nothing was changed" in row.group(0)

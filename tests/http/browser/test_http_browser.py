@@ -38,20 +38,20 @@ def signed_in_page(browser: Any, server: str) -> Any:
     return page
 
 
-def test_an_incident_is_answered_from_the_inbox_and_completes_live(
+def test_an_incident_started_and_answered_in_the_inbox_completes_live(
     server: str, browser: Any, shots: Path
 ) -> None:
-    run = start(
-        server,
-        {
-            "skill": "incident-response",
-            "inputs": {"incident": "checkout 5xx"},
-            "evidence": str(EXAMPLE),
-            "model": f"scripted:{EXAMPLE / 'script.yaml'}",
-        },
-    )
     page = signed_in_page(browser, server)
-    question = page.locator(f"article[data-question='{run['questions'][0]['id']}']")
+    form = page.locator("form.start")
+    form.locator("select[name=skill]").select_option("incident-response")
+    form.locator("textarea[name=inputs]").fill('{"incident": "checkout 5xx"}')
+    form.locator("input[name=evidence]").fill(str(EXAMPLE))
+    form.locator("input[name=model]").fill(f"scripted:{EXAMPLE / 'script.yaml'}")
+    page.screenshot(path=str(shots / "00-inbox-start-form.png"), full_page=True)
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/runs/[0-9a-f]+$"))
+    page.goto(f"{server}/")
+    question = page.locator("article.question", has_text="Classify as SEV2 or SEV3?")
     question.wait_for()
     assert "Classify as SEV2 or SEV3?" in question.inner_text()
     assert OPERATOR_TOKEN not in page.content()
