@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench test-lowest inspector
+.PHONY: demo test test-browser lint bench test-lowest inspector
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -56,6 +56,21 @@ test-lowest: $(STAMP)
 	$(BIN)/uv venv -q --python $(BIN)/python $(LOWEST)
 	$(BIN)/uv pip install -q --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[test,dev]'
 	$(LOWEST)/bin/pytest -q -p no:cacheprovider
+
+# The browser tier: Playwright drives Debian's Chromium (installed with apt, never
+# downloaded by Playwright) against a real `skillweave serve`. Screenshots land in
+# test-artifacts/screenshots/.
+CHROMIUM ?= /usr/bin/chromium
+BROWSER_STAMP := $(VENV)/.browser-stamp
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+$(BROWSER_STAMP): $(STAMP)
+	test -x $(CHROMIUM) || (apt-get update -qq && apt-get install -y -qq chromium)
+	$(BIN)/python -m pip install -q -e '.[test,dev,browser]'
+	touch $(BROWSER_STAMP)
+
+test-browser: $(BROWSER_STAMP)
+	SKILLWEAVE_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q -m browser tests/http/browser
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_parse.py

@@ -324,6 +324,35 @@ def add_mcp(subparsers: Subparsers) -> None:
     mcp.set_defaults(handler=_handler("_mcp:run_mcp"))
 
 
+def add_serve(subparsers: Subparsers) -> None:
+    """``serve [--host] [--port]``: the HTTP API and the web inbox."""
+    serve = subparsers.add_parser("serve", help="serve the HTTP API and the web inbox")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
+    serve.add_argument(
+        "--db",
+        metavar="URL",
+        help="run database: sqlite:///PATH or postgresql://... (default: SQLite in "
+        "$SKILLWEAVE_HOME)",
+    )
+    serve.add_argument(
+        "--tokens",
+        type=Path,
+        metavar="FILE",
+        help="bearer tokens file (default: SKILLWEAVE_TOKENS_FILE); required beyond loopback",
+    )
+    serve.add_argument("--model", metavar="SPEC", help="model for new runs (SKILLWEAVE_MODEL)")
+    serve.add_argument(
+        "--skills-dir",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="search DIR for skills before SKILLWEAVE_SKILLS_PATH and ./skills (repeatable)",
+    )
+    serve.set_defaults(handler=_handler("_serve:run_serve"))
+
+
 COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "validate": add_validate,
     "skills": add_skills,
@@ -340,6 +369,7 @@ COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "demo": add_demo,
     "info": add_info,
     "mcp": add_mcp,
+    "serve": add_serve,
 }
 """Each top-level command and the function that declares it, in ``--help`` order.
 

@@ -1,0 +1,28 @@
+"""What one server instance is configured with, shared by every route."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.access import TokenBook
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Run database, tokens and defaults of one ``skillweave serve`` process.
+
+    ``tokens`` None means no authentication (only allowed on loopback). ``start_wait``
+    and ``answer_wait`` bound how long a POST waits for the run to pause or finish before
+    answering with ``running`` (the run goes on in the background either way).
+    """
+
+    db: str | None = None
+    data_dir: Path | None = None
+    tokens: TokenBook | None = field(default=None, repr=False)
+    model: str | None = None
+    skill_paths: tuple[Path, ...] = ()
+    start_wait: float = 2.0
+    answer_wait: float = 2.0
+    poll_seconds: float = 1.0
+    keepalive_seconds: float = 15.0
