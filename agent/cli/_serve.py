@@ -1,16 +1,17 @@
-"""``skillweave serve``: the HTTP API and the web inbox in one process.
+"""``skillweave serve``: the HTTP API, the web inbox and the MCP endpoint in one process.
 
-FastAPI and uvicorn are imported only when the command runs, so the rest of the
-CLI starts fast and works without the ``web`` extra installed.
+FastAPI, uvicorn and the MCP SDK are imported only when the command runs, so the
+rest of the CLI starts fast.
 """
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
+from typing import Any
 
 from agent.cli._common import EXIT_OK
-from agent.errors import ConfigError, UserError
+from agent.errors import ConfigError
 
 
 def is_loopback(host: str) -> bool:
@@ -33,18 +34,34 @@ def run_serve(args: argparse.Namespace) -> int:
             f"refusing to listen on {args.host} without a tokens file: pass --tokens FILE "
             "(or set SKILLWEAVE_TOKENS_FILE), or listen on 127.0.0.1"
         )
-    try:
-        import uvicorn
+    import uvicorn
 
-        from agent.http import ServerSettings, create_app
-    except ImportError as exc:
-        raise UserError(
-            f"serve needs the web extra ({exc.name} is missing): pip install 'skillweave[web]'"
-        ) from None
+    from agent.http import ServerSettings, create_app
+
     settings = ServerSettings(
         db=args.db, tokens=tokens, model=args.model, skill_paths=tuple(args.skills_dir)
     )
+    mcp, enter = _mcp_endpoint(args, tokens)
+    app = create_app(settings, mounts={"/mcp": mcp}, lifespans=[enter])
     auth = f"{len(tokens)} token(s)" if tokens is not None else "no tokens (loopback only)"
-    print(f"skillweave: serving http://{args.host}:{args.port}/ with {auth}", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    print(
+        f"skillweave: serving http://{args.host}:{args.port}/ (inbox, API) and /mcp with {auth}",
+        flush=True,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return EXIT_OK
+
+
+def _mcp_endpoint(args: argparse.Namespace, tokens: Any) -> tuple[Any, Any]:
+    """The MCP streamable-HTTP app for ``/mcp`` and the session manager it must run under.
+
+    One process serves assistants and humans with the same principals and run database.
+    """
+    from agent.mcp import ServerConfig, build_server, http_app
+
+    config = ServerConfig(
+        model=args.model, db=args.db, skill_paths=tuple(args.skills_dir), tokens=tokens
+    )
+    server = build_server(config)
+    app = http_app(server, config, host=args.host, port=args.port, path="/")
+    return app, server.session_manager.run

@@ -8,8 +8,8 @@ JSON (``{detail}``), the inbox with a small page.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -77,15 +77,25 @@ def _wants_json(request: Request) -> bool:
 
 
 def create_app(
-    settings: ServerSettings | None = None, *, mounts: Mapping[str, ASGIApp] | None = None
+    settings: ServerSettings | None = None,
+    *,
+    mounts: Mapping[str, ASGIApp] | None = None,
+    lifespans: Sequence[Callable[[], AbstractAsyncContextManager[Any]]] = (),
 ) -> FastAPI:
-    """The server's app; ``mounts`` adds other ASGI apps by path (``{"/mcp": app}``)."""
+    """The server's app; ``mounts`` adds other ASGI apps by path (``{"/mcp": app}``).
+
+    A mounted app's own lifespan does not run under FastAPI, so ``lifespans`` are
+    entered for the server's life (the MCP endpoint's session manager is one).
+    """
     settings = settings or ServerSettings()
     hub = RunHub(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with AsyncExitStack() as stack:
+            for enter in lifespans:
+                await stack.enter_async_context(enter())
+            yield
         await hub.close()
 
     app = FastAPI(
