@@ -22,6 +22,7 @@ free of skill names.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -139,9 +140,8 @@ def plugin_sources(tools_dirs: Sequence[Path] = ()) -> dict[str, PluginSource]:
         if not folder.is_dir():
             raise PluginError(f"{folder}: tools directory does not exist")
         _add_files(found, folder)
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        if ep.name not in found:
-            found[ep.name] = _entry_source(ep)
+    for name, source in _entry_sources().items():
+        found.setdefault(name, source)
     if DEFAULT_TOOLS_DIR.is_dir():
         _add_files(found, DEFAULT_TOOLS_DIR)
     return found
@@ -156,6 +156,13 @@ def _add_files(found: dict[str, PluginSource], folder: Path) -> None:
     for file in sorted(folder.glob("*.py")):
         if not file.name.startswith("_") and file.stem not in found:
             found[file.stem] = PluginSource(file.stem, file, "file", str(folder))
+
+
+@functools.cache
+def _entry_sources() -> dict[str, PluginSource]:
+    """The installed entry-point plugins, read once per process (every run asks for tools)."""
+    eps = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
+    return {ep.name: _entry_source(ep) for ep in eps}
 
 
 def _entry_source(ep: EntryPoint) -> PluginSource:

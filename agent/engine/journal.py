@@ -186,7 +186,7 @@ class StoreJournal:
             found = await self.ledger.get(call_key)
             if found is not None:
                 return str(found["result"])
-            step = current.key.rsplit("|", 1)[-1]
+            step = current.key.rsplit("|", 1)[-1].rsplit(":", 1)[-1]
             current.announce({"event": "tool_call", "tool": inner.name, "step": step})
             result = await inner.ainvoke(args)
             text = result if isinstance(result, str) else json.dumps(result, default=str)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
@@ -43,6 +44,15 @@ def _installed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *points: EntryPo
         return [*points, *real(group=group)] if group == ENTRY_POINT_GROUP else []
 
     monkeypatch.setattr(plugins, "entry_points", fake)
+    plugins._entry_sources.cache_clear()  # read once per process: read the pretend ones now
+
+
+@pytest.fixture(autouse=True)
+def _fresh_entry_points() -> Iterator[None]:
+    """Entry points are read once per process; every test here starts and ends unread."""
+    plugins._entry_sources.cache_clear()
+    yield
+    plugins._entry_sources.cache_clear()
 
 
 def _point(name: str, value: str) -> EntryPoint:
