@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python bench/bench_concurrency.py [N] [LATENCY_MS]`` (default 200, 100).
 Not a test: it prints numbers. A real HTTP server on 127.0.0.1 answers every model
 call after a fixed latency with the smallest reply that fits the requested schema
-(``bench/_loopback.py``). The skill side is ``agent.start`` of incident-response
+(``bench/loopback_server.py``). The skill side is ``agent.start`` of incident-response
 (planner, four steps, auditor; no policy rules, so every run completes) through the
 real OpenAI client. The baseline is a bare LangGraph chain with the same number of
 supersteps and the same number of HTTP calls per run, on the same checkpointer at
@@ -168,7 +168,7 @@ async def _resume_latency(samples: int) -> list[float]:
 async def main(runs: int, latency_ms: float) -> None:
     server = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(Path(__file__).with_name("_loopback.py")),
+        str(Path(__file__).with_name("loopback_server.py")),
         str(latency_ms),
         stdout=asyncio.subprocess.PIPE,
     )

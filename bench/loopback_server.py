@@ -1,6 +1,6 @@
 """A loopback OpenAI-compatible server for benchmarks: fixed latency, schema-filling replies.
 
-Run as a process: ``python bench/_loopback.py LATENCY_MS``; it prints its port and
+Run as a process: ``python bench/loopback_server.py LATENCY_MS``; it prints its port and
 serves ``POST /v1/chat/completions``. Each reply waits ``LATENCY_MS`` and then
 answers with the smallest JSON value that fits the request's
 ``response_format.json_schema`` (no tool calls): real HTTP, a real server, no model.
@@ -11,44 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-def fill(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
-    """The smallest value that validates against ``schema`` (the subset strict mode uses)."""
-    if "$ref" in schema:
-        return fill(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
-    for key in ("anyOf", "oneOf"):
-        if key in schema:
-            options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
-            return fill(options[0], defs)
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "const" in schema:
-        return schema["const"]
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "object":
-        props = schema.get("properties", {})
-        if not props and schema.get("additionalProperties"):
-            return {"item": "x"}  # a free-form mapping: one entry, so it is not empty
-        return {k: fill(v, defs) for k, v in props.items()}
-    if kind == "array":
-        items = schema.get("items", {})
-        # lists of records (questions, actions) stay empty; lists of values get one
-        records = "$ref" in items or items.get("type") == "object"
-        count = max(schema.get("minItems", 0), 0 if records else 1)
-        return [fill(items, defs) for _ in range(count)]
-    if kind == "string":
-        return "x"
-    if kind == "integer":
-        return 1
-    if kind == "number":
-        return 0.5
-    if kind == "boolean":
-        return True
-    return None
+from support.schema_fill import fill
 
 
 def _reply(request: dict[str, Any]) -> dict[str, Any]:
