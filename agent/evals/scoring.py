@@ -15,8 +15,9 @@ replaces the default for each criterion it names. Both use one format::
 A suite's ``checks:`` adds named lists of checks beyond the skill's criteria,
 scored and reported like them. A criterion passes when all its checks pass;
 its score is the mean of theirs.
-Check kinds: :mod:`agent.evals.checks` and :mod:`agent.evals.judge`. Fail
-closed: a criterion with no scorer is reported as errored, and an undecidable
+Check kinds: :mod:`agent.evals.checks` and :mod:`agent.evals.judge`. With a
+judge model configured, a criterion that has no scorer is judged on its own
+text. Fail closed: without one it is reported as errored, and an undecidable
 check (missing ground truth, unusable judge reply) errors its criterion.
 """
 
@@ -108,6 +109,10 @@ class ScorerPlan:
         parts: tuple[Part, ...] | None = None,
     ) -> CriterionResult:
         parts = self.parts.get(criterion.id, ()) if parts is None else parts
+        if not parts and ctx.judge is not None and criterion.text.strip():
+            # Any skill can be scored: with a judge model, a criterion without a
+            # deterministic scorer is judged on its own text.
+            parts = (Part("judge", Judge()),)
         if not parts:
             return CriterionResult(
                 key=criterion.id, passed=False, score=0.0, comment=NO_SCORER, error=NO_SCORER

@@ -147,6 +147,22 @@ async def test_a_criterion_without_scorer_is_errored(bare_skill: Skill) -> None:
         assert (result.passed, result.score, result.error) == (False, 0.0, NO_SCORER)
 
 
+async def test_with_a_judge_a_criterion_without_scorer_is_judged_on_its_text(
+    bare_skill: Skill,
+) -> None:
+    from agent.llm import ScriptedModel
+
+    verdict = {"output": {"reasoning": "The text says so.", "passed": True, "score": 1.0}}
+    script = {f"eval-judge:{c.id}": [verdict] for c in bare_skill.success_criteria}
+    judge = ScriptedModel(script)
+    results = await scorer_plan(bare_skill).score(
+        good_run(), ScoreContext(bare_skill, {}, judge=judge)
+    )
+    assert [r.passed for r in results] == [True] * len(bare_skill.success_criteria)
+    assert all(r.error is None for r in results)
+    judge.assert_complete()  # one judge call per criterion, on the criterion's own text
+
+
 def test_a_broken_scorers_yaml_names_the_file_and_line(bare_skill: Skill) -> None:
     assert bare_skill.path is not None
     file = Path(bare_skill.path).parent / SCORERS_FILE
