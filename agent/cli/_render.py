@@ -15,9 +15,6 @@ from typing import Any, TextIO
 from agent.engine.api import RunResult
 from agent.engine.events import RunEvent
 
-OUTPUT_ORDER = ("severity", "timeline", "mitigation", "postmortem")
-"""The incident outputs shown first, in the order an operator reads them."""
-
 _BOLD, _RESET = "\033[1m", "\033[0m"
 
 
@@ -170,10 +167,7 @@ def print_result(result: RunResult, out: TextIO, *, color: bool) -> None:
 
 
 def _print_outputs(outputs: Mapping[str, Any], out: TextIO, *, color: bool) -> None:
-    ordered = [k for k in OUTPUT_ORDER if k in outputs] + sorted(
-        k for k in outputs if k not in OUTPUT_ORDER
-    )
-    for key in ordered:
+    for key in outputs:  # the engine orders them as the skill's Outputs table does
         value = outputs[key]
         title = key.replace("_", " ").capitalize()
         heading = f"{_BOLD}{title}{_RESET}" if color else title

@@ -18,7 +18,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -282,9 +282,16 @@ async def _drive(run: _Run, payload: Any) -> AsyncIterator[RunEvent]:
     if failure is not None and snapshot.next:
         failure["node"] = snapshot.next[0]
     result = result_of(run.thread_id, snapshot.values, snapshot.interrupts, failure)
+    result = replace(result, outputs=_in_skill_order(result.outputs, run.skillset))
     await run.store.update_run(run.thread_id, status=result.status, error=failure)
     await _send_approved(run, snapshot.values)
     yield RunEvent(thread_id=run.thread_id, kind="status", at=now(), data=asdict(result))
+
+
+def _in_skill_order(outputs: dict[str, Any], skillset: SkillSet) -> dict[str, Any]:
+    """Outputs in the order of the skill's Outputs table, then any others by name."""
+    declared = [o.name for o in skillset.skill.outputs if o.name in outputs]
+    return {k: outputs[k] for k in [*declared, *sorted(set(outputs) - set(declared))]}
 
 
 async def _send_approved(run: _Run, values: Mapping[str, Any]) -> None:

@@ -79,7 +79,7 @@ def plan_messages(
             f"## Available steps\n{listing}",
             f"## Choosing eco or power mode\n{mode_rule.strip()}" if mode_rule else "",
             "Return an ordered plan over the step ids above: a goal per step, the mode and "
-            "why. Include every step the incident needs, in the order the guardrails require.",
+            "why. Include every step the task needs, in the order the guardrails require.",
             data("inputs", inputs),
             data("lessons-from-earlier-runs", list(lessons)) if lessons else "",
         )
@@ -119,7 +119,7 @@ def step_messages(
         data("prior-step-results", prior) if prior else "",
         data("human-answers", answers) if answers else "",
         "Return the step result: a summary, the fields you produced toward the Outputs "
-        "(and facts such as severity or incident_commander), the decision rows you applied, "
+        "(and every fact the schema's fields name), the decision rows you applied, "
         "ambiguities you detected, proposed actions, evidence references, private notes, and "
         "your confidence.",
     ]
