@@ -28,7 +28,7 @@ from langgraph.config import get_stream_writer
 
 from agent.engine.store import RunStore
 from agent.errors import ModelError
-from agent.llm.base import ModelRequest, ModelResponse, T, ToolCallRecord, Usage
+from agent.llm.base import ModelRequest, ModelResponse, T
 
 MODEL_KINDS = ("call", "fault")
 """Journal kinds that used up a scripted reply: a first round received, or a fault."""
@@ -37,31 +37,6 @@ MODEL_KINDS = ("call", "fault")
 def _digest(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def _encode(response: ModelResponse[Any]) -> dict[str, Any]:
-    output = response.output
-    return {
-        "output": output if isinstance(output, str) else output.model_dump(mode="json"),
-        "messages": response.messages,
-        "model": response.model,
-        "usage": response.usage.model_dump(),
-        "tool_calls": [c.model_dump() for c in response.tool_calls],
-        "latency_ms": response.latency_ms,
-    }
-
-
-def _decode(data: dict[str, Any], request: ModelRequest[T]) -> ModelResponse[T]:
-    raw = data["output"]
-    output: T | str = raw if request.schema is None else request.schema.model_validate(raw)
-    return ModelResponse(
-        output=output,
-        messages=list(data["messages"]),
-        model=str(data["model"]),
-        usage=Usage.model_validate(data["usage"]),
-        tool_calls=[ToolCallRecord.model_validate(c) for c in data["tool_calls"]],
-        latency_ms=float(data.get("latency_ms", 0.0)),
-    )
 
 
 def _writer() -> Callable[[Any], None]:
@@ -145,10 +120,11 @@ class StoreJournal:
         request: ModelRequest[T],
         call: Callable[[ModelRequest[T]], Awaitable[ModelResponse[T]]],
     ) -> ModelResponse[T]:
-        """The recorded response for ``key``, or a fresh one (rounds and tool calls journaled)."""
-        found = await self.ledger.get(key)
-        if found is not None:
-            return _decode(found, request)
+        """The call, its rounds and tool calls journaled: a re-run replays what was recorded.
+
+        Replaying is the model layer's own loop fed from the journal (no server is
+        asked for a round it answered, no tool runs again), so no whole response is kept.
+        """
         rounds = _Rounds(self.ledger, key, request.purpose)
         token = _CALL.set(_Call(key, _writer()))
         try:
@@ -164,7 +140,6 @@ class StoreJournal:
             raise
         finally:
             _CALL.reset(token)
-        await self.ledger.put(key, kind="model", purpose=request.purpose, value=_encode(response))
         return response
 
     def wrap(self, tools: Sequence[BaseTool]) -> tuple[BaseTool, ...]:

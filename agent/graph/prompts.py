@@ -28,7 +28,7 @@ _DATA_RULE = (
 
 def data(label: str, value: Any) -> str:
     """Wrap outside content so the model reads it as data, not as instructions."""
-    text = value if isinstance(value, str) else json.dumps(value, indent=1, default=str)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     # Any spelling of a data tag inside the content is defused, so it cannot close its block.
     text = _DATA_TAG.sub(lambda m: m.group(0).replace("<", "‹"), text)
     return f'<data source="{label}" trust="untrusted">\n{text}\n</data>'

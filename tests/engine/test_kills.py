@@ -32,8 +32,8 @@ EXAMPLE = REPO / "examples" / "incidents" / "checkout-deploy-spike"
 ANSWERS = yaml.safe_load((EXAMPLE / "answers.yaml").read_text(encoding="utf-8"))
 
 
-_RECORDS = ("call", "round", "model", "tool")
-"""Journal records of a model round, a whole call, or a tool call."""
+_RECORDS = ("call", "round", "tool")
+"""Journal records of a model round (the first one: "call") or a tool call."""
 
 
 class Killed(BaseException):
