@@ -108,5 +108,6 @@ _STEP_KEYS = frozenset(
         "messages",
         "tool_calls",
         "confidence",
+        "structured_mode",
     }
 )

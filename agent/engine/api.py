@@ -53,6 +53,7 @@ from agent.errors import (
 )
 from agent.graph._context import GraphSettings, RunContext, now
 from agent.graph.compile import compile_skill
+from agent.llm._usage import usage_of
 from agent.llm.base import ChatModel
 from agent.plugins import ACTION_WEBHOOK_ENV, ToolContext, load_tools
 from agent.skill.library import Library, SkillSet, default_skill_paths
@@ -83,13 +84,20 @@ class RunResult:
     failure: dict[str, Any] | None = None
 
 
-def _usage(values: Mapping[str, Any]) -> dict[str, Any]:
+def _usage(values: Mapping[str, Any], failure: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Usage by call purpose and in total; a failed node's spent calls count too.
+
+    ``reported`` is False when a server gave no usage for some call (its tokens are
+    estimates).
+    """
     by_node = {k: dict(v) for k, v in values.get("usage", {}).items()}
-    total = {"prompt_tokens": 0, "completion_tokens": 0, "calls": 0}
+    if failure and failure.get("usage"):
+        by_node[f"failed:{failure.get('node') or 'run'}"] = dict(failure["usage"])
+    total = {"prompt_tokens": 0, "completion_tokens": 0, "calls": 0, "estimated_calls": 0}
     for row in by_node.values():
         for key in total:
             total[key] += int(row.get(key, 0))
-    return {"total": total, "by_node": by_node}
+    return {"total": total, "by_node": by_node, "reported": total["estimated_calls"] == 0}
 
 
 def _questions(interrupts: Sequence[Interrupt]) -> list[dict[str, Any]]:
@@ -127,7 +135,7 @@ def result_of(
         questions=questions,
         outputs=dict(values.get("outputs", {})) if status == "completed" else {},
         violations=list(values.get("violations", [])),
-        usage=_usage(values),
+        usage=_usage(values, failure),
         error=_error_text(failure),
         failure=failure,
     )
@@ -278,6 +286,9 @@ async def _drive(run: _Run, payload: Any) -> AsyncIterator[RunEvent]:
         }
     except SkillweaveError as exc:
         failure = {"type": type(exc).__name__, "message": str(exc), "node": None}
+        spent = usage_of(exc)
+        if spent.calls:
+            failure["usage"] = {k: v for k, v in spent.model_dump().items() if v}
     snapshot = await graph.aget_state(run.config)
     if failure is not None and snapshot.next:
         failure["node"] = snapshot.next[0]

@@ -152,6 +152,7 @@ def usage_of(purpose: str, response: ModelResponse[Any]) -> dict[str, dict[str, 
             "prompt_tokens": response.usage.prompt_tokens,
             "completion_tokens": response.usage.completion_tokens,
             "calls": max(response.usage.calls, 1),
+            "estimated_calls": response.usage.estimated_calls,
         }
     }
 

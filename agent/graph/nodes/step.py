@@ -133,6 +133,7 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
             decisions=result["decisions"],
             confidence=result["confidence"],
             messages=_private_notes_removed(response.messages),
+            structured_mode=response.structured_mode,
             tool_calls=[c.model_dump() for c in response.tool_calls],
         )
         return {

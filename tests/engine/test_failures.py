@@ -1,0 +1,65 @@
+"""A run that failed keeps its story: what failed, where, what it cost, and a transcript."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from agent.engine import api
+from agent.errors import ModelAPIError
+from agent.llm._usage import attach_usage
+from agent.llm.base import ModelRequest, ModelResponse, Usage
+from agent.llm.scripted import ScriptedModel
+from agent.skill.library import SkillSet
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "incidents" / "checkout-deploy-spike"
+
+
+class DownAfterPlan:
+    """The example's script until the first step, then a server that is down after 2 calls."""
+
+    name = "flaky-server"
+
+    def __init__(self) -> None:
+        self.inner = ScriptedModel.from_file(EXAMPLE / "script.yaml")
+
+    async def generate(self, request: ModelRequest[Any]) -> ModelResponse[Any]:
+        if request.purpose == "plan":
+            return await self.inner.generate(request)
+        exc = ModelAPIError("flaky-server: the server refused the request", status=503)
+        attach_usage(exc, Usage(prompt_tokens=120, completion_tokens=7, calls=2))
+        raise exc
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+async def test_a_failed_run_says_what_failed_where_and_counts_the_calls_it_spent(
+    seed: SkillSet, db: str, tmp_path: Path
+) -> None:
+    result = await api.start(
+        seed, {"incident": "5xx"}, "f", model=DownAfterPlan(), db=db, data_dir=tmp_path
+    )
+    assert result.status == "failed"
+    assert result.failure is not None
+    assert result.failure["type"] == "ModelAPIError"
+    assert result.failure["node"] == "severity-classification"
+    assert "503" in result.failure["message"]
+    failed = result.usage["by_node"]["failed:severity-classification"]
+    assert failed["calls"] == 2
+    assert result.usage["total"]["calls"] == 3  # the plan's call and the two spent ones
+
+
+async def test_status_and_transcript_of_a_failed_run_carry_the_cause_skill_and_model(
+    seed: SkillSet, db: str, tmp_path: Path
+) -> None:
+    await api.start(seed, {"incident": "5xx"}, "f", model=DownAfterPlan(), db=db, data_dir=tmp_path)
+    status = await api.get_status("f", db=db, data_dir=tmp_path)
+    assert status.status == "failed"
+    assert status.error is not None
+    assert "severity-classification" in status.error
+    transcript = await api.export_transcript("f", db=db, data_dir=tmp_path)
+    assert transcript.skill.name == "incident-response"
+    assert transcript.model == "flaky-server"
+    assert transcript.failure is not None
+    assert transcript.failure["type"] == "ModelAPIError"
