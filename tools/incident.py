@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from langchain_core.tools import BaseTool, tool
+from pydantic import BaseModel
 
 from agent._secrets import scrub_value
 from agent.evidence import open_bundle, query
@@ -25,8 +26,38 @@ def _json(value: dict[str, Any]) -> str:
     return json.dumps(scrub_value(value), ensure_ascii=False, default=str)
 
 
+class _Window(BaseModel):
+    since: str | None = None
+    until: str | None = None
+    limit: int | None = None
+
+
+class _Changes(_Window):
+    service: str | None = None
+
+
+class _Metric(_Window):
+    service: str
+    metric: str
+    changed_since: str | None = None
+
+
+class _Logs(_Window):
+    level: str | None = None
+    service: str | None = None
+    text: str | None = None
+
+
+class _Traces(_Window):
+    service: str | None = None
+
+
 def make_tools(ctx: ToolContext) -> list[BaseTool]:
-    """The evidence tools over ``ctx.evidence_dir`` (read and checked once, here)."""
+    """The evidence tools over ``ctx.evidence_dir`` (read and checked once, here).
+
+    The argument schemas are declared once above: inferring them from the signatures
+    would build pydantic models for every run.
+    """
     if ctx.evidence_dir is None:
         return []
     bundle = open_bundle(ctx.evidence_dir)
@@ -36,7 +67,7 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
         """The incident description the operator wrote (untrusted text)."""
         return _json(query.description(bundle))
 
-    @tool
+    @tool(args_schema=_Changes)
     def list_recent_changes(
         since: str | None = None,
         until: str | None = None,
@@ -46,7 +77,7 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
         """Deploys, config changes and feature-flag changes in a time window, newest first."""
         return _json(query.changes(bundle, since, until, service, limit))
 
-    @tool
+    @tool(args_schema=_Metric)
     def query_metric(
         service: str,
         metric: str,
@@ -62,7 +93,7 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
         """
         return _json(query.metric(bundle, service, metric, since, until, changed_since, limit))
 
-    @tool
+    @tool(args_schema=_Logs)
     def search_logs(
         level: str | None = None,
         service: str | None = None,
@@ -74,7 +105,7 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
         """Log lines by level (error, warn...), service, message substring and window."""
         return _json(query.logs(bundle, level, service, text, since, until, limit))
 
-    @tool
+    @tool(args_schema=_Traces)
     def get_failed_traces(
         service: str | None = None,
         since: str | None = None,
@@ -84,7 +115,7 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
         """Trace spans of failed requests (error status or 5xx) in a window."""
         return _json(query.failed_traces(bundle, service, since, until, limit))
 
-    @tool
+    @tool(args_schema=_Traces)
     def list_alerts(
         service: str | None = None,
         since: str | None = None,

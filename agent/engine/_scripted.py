@@ -9,6 +9,8 @@ started past them.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,9 +29,15 @@ def _read(path: Path) -> Any:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read model script ({exc.strerror})") from None
     try:
-        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        return copy.deepcopy(_parsed(text, path.suffix == ".json"))
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: model script is not valid YAML/JSON: {exc}") from None
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(text: str, is_json: bool) -> Any:
+    """Parsing a script is the cost of every resume; the same text parses once."""
+    return json.loads(text) if is_json else yaml.safe_load(text)
 
 
 def scripted_model(path: Path, used: Mapping[str, int]) -> ScriptedModel:

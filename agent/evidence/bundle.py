@@ -187,9 +187,31 @@ def _description(root: Path) -> tuple[str, str | None]:
 
 
 def open_bundle(root: Path) -> Bundle:
-    """Read every evidence file under ``root``; a malformed one raises ``EvidenceError``."""
+    """Read every evidence file under ``root``; a malformed one raises ``EvidenceError``.
+
+    Every run (and every resume) opens its bundle; reading, parsing and scrubbing
+    it is done once per version of its files.
+    """
     if not root.is_dir():
         raise EvidenceError("evidence bundle is not a directory", path=str(root))
+    stamp = tuple(
+        (f.name, f.stat().st_mtime_ns, f.stat().st_size)
+        for f in sorted(root.iterdir())
+        if f.is_file()
+    )
+    key = (str(root.resolve()), stamp)
+    if key not in _OPENED:
+        if len(_OPENED) >= _KEEP:
+            _OPENED.pop(next(iter(_OPENED)))
+        _OPENED[key] = _read_bundle(root)
+    return _OPENED[key]
+
+
+_OPENED: dict[tuple[str, tuple[tuple[str, int, int], ...]], Bundle] = {}
+_KEEP = 32
+
+
+def _read_bundle(root: Path) -> Bundle:
     description, source = _description(root)
     records = {}
     for kind in KINDS:

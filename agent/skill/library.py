@@ -8,6 +8,7 @@ nothing) until someone asks for that skill.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,9 +38,18 @@ def load_skill(path: Path) -> Skill:
         data = path.read_bytes()
     except OSError as exc:
         raise SkillParseError(f"cannot read skill file: {exc.strerror}", path=str(path)) from exc
-    text = decode_skill(data, path=str(path))
-    skill = parse_skill(text, path=str(path))
-    return skill if skill.path else skill.model_copy(update={"path": str(path)})
+    return _parsed(data, str(path))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(data: bytes, path: str) -> Skill:
+    """Parsing is what loading costs, and every resume resolves its skills again.
+
+    Keyed by the file's bytes, so an edited file is parsed anew; a Skill is not
+    changed after parsing (callers copy it to change it).
+    """
+    skill = parse_skill(decode_skill(data, path=path), path=path)
+    return skill if skill.path else skill.model_copy(update={"path": path})
 
 
 def default_skill_paths(extra: Sequence[Path] = ()) -> list[Path]:
