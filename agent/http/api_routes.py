@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
@@ -95,11 +95,14 @@ async def start_run(body: StartRun, who: Caller, hub: Hub) -> RunCreated:
     )
 
 
+RunStatus = Literal["running", "paused", "completed", "blocked", "failed"]
+
+
 @router.get("/runs", responses=_errors())
 async def list_runs(
     who: Caller,
     hub: Hub,
-    status: Annotated[str | None, Query(description="only runs with this status")] = None,
+    status: Annotated[RunStatus | None, Query(description="only runs with this status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[RunSummary]:
     """The runs the caller may see, newest first."""
