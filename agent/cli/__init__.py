@@ -89,9 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` & co.: silence the flush at interpreter exit too.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERRORS
-    except KeyboardInterrupt:
-        print("skillweave: interrupted", file=sys.stderr)
-        return EXIT_ERRORS
+    except KeyboardInterrupt as exc:
+        hint = f"; {exc.args[0]}" if exc.args else ""
+        print(f"skillweave: interrupted{hint}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:
         if os.environ.get("SKILLWEAVE_DEBUG") == "1":
             traceback.print_exc()
@@ -102,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"skillweave: internal error: {type(exc).__name__}: {exc}{hint}", file=sys.stderr)
         return EXIT_ERRORS
+
+
+EXIT_INTERRUPTED = 130
+"""Ctrl-C, as shells report it (128 + SIGINT)."""
 
 
 def _one_line(message: str) -> str:

@@ -159,16 +159,28 @@ class Driver:
             self.answered |= set(answers)
         return await self.drive(api.run_events(thread_id, answers, model=self.model, db=self.db))
 
-    async def until_done(self, result: RunResult) -> RunResult:
-        """Resume with every answer available until the run stops needing them."""
+    def until_done(self, result: RunResult) -> RunResult:
+        """Resume with every answer available until the run stops needing them.
+
+        Questions are asked between event loops, never inside one: asyncio's own Ctrl-C
+        handler only cancels the loop's task, which a blocked prompt never lets run, so
+        a prompt inside a loop would not stop until Enter was pressed.
+        """
         while result.status == "paused":
             answers = match_answers(result.questions, self.given, self.answered)
             if not answers and self.prompt:
                 pending = [q for q in result.questions if q["id"] not in self.answered]
-                answers = _render.ask(pending, sys.stdin, sys.stderr)
+                try:
+                    answers = _render.ask(pending, sys.stdin, sys.stderr)
+                except KeyboardInterrupt:
+                    db = f" --db {self.db}" if self.db else ""
+                    raise KeyboardInterrupt(
+                        f"run {result.thread_id} stays paused; continue it with: "
+                        f"skillweave answer {result.thread_id}{db}"
+                    ) from None
             if not answers:
                 break
-            result = await self.resume(result.thread_id, answers)
+            result = asyncio.run(self.resume(result.thread_id, answers))
         return result
 
 
@@ -227,9 +239,9 @@ def run_run(args: argparse.Namespace) -> int:
             tools_dirs=args.tools_dir,
             skill_paths=args.skills_dir or [],
         )
-        return await driver.until_done(await driver.drive(events))
+        return await driver.drive(events)
 
-    return finish(asyncio.run(go()), args)
+    return finish(driver.until_done(asyncio.run(go())), args)
 
 
 async def _exists(thread_id: str, db: str | None) -> bool:
@@ -264,10 +276,9 @@ def run_answer(args: argparse.Namespace) -> int:
             raise RunNotPausedError(
                 f"thread '{args.thread}' is not waiting for answers (status: {status.status})"
             )
-        result = await driver.resume(args.thread, explicit) if explicit else status
-        return await driver.until_done(result)
+        return await driver.resume(args.thread, explicit) if explicit else status
 
-    return finish(asyncio.run(go()), args)
+    return finish(driver.until_done(asyncio.run(go())), args)
 
 
 def run_resume(args: argparse.Namespace) -> int:
@@ -282,6 +293,6 @@ def run_resume(args: argparse.Namespace) -> int:
             raise RunNotPausedError(
                 f"thread '{args.thread}' has ended (status: {status.status}); nothing to resume"
             )
-        return await driver.until_done(await driver.resume(args.thread, None))
+        return await driver.resume(args.thread, None)
 
-    return finish(asyncio.run(go()), args)
+    return finish(driver.until_done(asyncio.run(go())), args)

@@ -56,3 +56,46 @@ def test_a_terminal_user_answers_the_question_and_the_run_completes(tmp_path: Pa
     assert "SEV3" in output.split("answer (empty to skip)", 1)[1]
     assert "status: completed" in output
     assert "☐ Add a canary stage" in output  # the postmortem's markdown, rendered for a terminal
+
+
+@pytest.mark.slow
+def test_ctrl_c_at_a_question_exits_at_once_with_130_and_the_run_stays_paused(
+    tmp_path: Path,
+) -> None:
+    import signal
+    import time
+
+    seed = Library([REPO / "skills"]).resolve("incident-response").skill
+    spec = runs.write(runs.asking(seed), tmp_path / "script.yaml")
+    env = {**os.environ, "SKILLWEAVE_HOME": str(tmp_path / "home")}
+    env.pop("SKILLWEAVE_MODEL", None)
+    primary, secondary = os.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-c", ENTRY, "run", "incident-response", "--model", spec],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        cwd=REPO,
+        env=env,
+    )
+    os.close(secondary)
+    seen = b""
+    while b"answer (empty to skip)" not in seen:
+        assert select.select([primary], [], [], 60)[0], seen
+        seen += os.read(primary, 4096)
+    interrupted = time.monotonic()
+    child.send_signal(signal.SIGINT)  # what Ctrl-C at the prompt delivers
+    assert child.wait(timeout=10) == 130
+    assert time.monotonic() - interrupted < 5
+    output = (seen + _read_all(primary, 2)).decode("utf-8", errors="replace")
+    os.close(primary)
+    assert "stays paused; continue it with: skillweave answer" in output
+    thread = output.split("skillweave answer ", 1)[1].split()[0]
+    status = subprocess.run(
+        [sys.executable, "-c", ENTRY, "status", thread, "--json"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+    )
+    assert '"status": "paused"' in status.stdout
