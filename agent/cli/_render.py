@@ -158,12 +158,20 @@ def print_result(result: RunResult, out: TextIO, *, color: bool) -> None:
         for violation in result.violations:
             print(f"  - {violation}", file=out)
     total = result.usage.get("total", {})
-    print(
-        f"status: {result.status} · thread {result.thread_id} · "
-        f"{total.get('calls', 0)} model call(s), {total.get('prompt_tokens', 0)} prompt + "
-        f"{total.get('completion_tokens', 0)} completion tokens",
-        file=out,
-    )
+    kind, _, source = result.model.partition(":")
+    if kind in ("scripted", "replay"):
+        said = "scripted" if kind == "scripted" else "replayed from a cassette"
+        calls = f"{said}: {total.get('calls', 0)} replies from {source}, no model was called"
+        tokens = "token counts are estimates" if kind == "scripted" else "tokens as recorded"
+        usage = f"{calls}; {tokens}"
+    else:
+        usage = (
+            f"{total.get('calls', 0)} model call(s), {total.get('prompt_tokens', 0)} prompt + "
+            f"{total.get('completion_tokens', 0)} completion tokens"
+        )
+        if result.usage.get("reported") is False:
+            usage += " (the server reported no usage for some calls: partly estimated)"
+    print(f"status: {result.status} · thread {result.thread_id} · {usage}", file=out)
 
 
 def _print_outputs(outputs: Mapping[str, Any], out: TextIO, *, color: bool) -> None:

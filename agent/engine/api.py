@@ -82,6 +82,8 @@ class RunResult:
     usage: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     failure: dict[str, Any] | None = None
+    model: str = ""
+    """Which model answered (``scripted:…`` and ``replay:…`` mean no model was called)."""
 
 
 def _usage(values: Mapping[str, Any], failure: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -138,6 +140,7 @@ def result_of(
         usage=_usage(values, failure),
         error=_error_text(failure),
         failure=failure,
+        model=str(values.get("model") or ""),
     )
 
 

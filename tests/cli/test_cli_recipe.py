@@ -145,3 +145,14 @@ def test_an_answer_outside_the_choices_is_refused_listing_them(
     assert "'SEV5' is not one of the choices for q1: SEV2, SEV3" in line
     still = cli("status", paused["thread_id"], "--json")
     assert json.loads(still.out)["status"] == "paused"  # nothing was lost
+
+
+def test_a_scripted_run_says_on_stdout_that_no_model_was_called(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SKILLWEAVE_HOME", str(tmp_path / "home"))
+    paused = _start(cli)
+    result = cli("status", paused["thread_id"])
+    assert "scripted: " in result.out
+    assert "no model was called; token counts are estimates" in result.out
+    assert "prompt +" not in result.out
