@@ -57,5 +57,7 @@ def test_the_package_and_our_plugins_import_only_declared_dependencies() -> None
 
 def test_the_tests_import_only_declared_dependencies() -> None:
     extras = PROJECT["optional-dependencies"]
-    declared = _declared([*PROJECT["dependencies"], *extras["test"], *extras["dev"]])
+    declared = _declared(
+        [*PROJECT["dependencies"], *extras["test"], *extras["dev"], *extras["live"]]
+    )
     assert _undeclared(REPO / "tests", declared - {"skillweave"}) == {}
