@@ -78,10 +78,16 @@ RUNS = (
 )
 
 
-def answer(question: dict[str, Any]) -> str:
+ANSWERED_AT = "2026-11-20T10:05:00Z"
+"""When every answer is said to be given. The next step's prompt shows the model each
+answer with its time, so an answer stamped with the clock would make a replayed run
+send requests that differ from the recording (in ``human-answers``' ``at``)."""
+
+
+def answer(question: dict[str, Any]) -> dict[str, str]:
     """The first choice offered ("approve" for an approval), else a plain yes."""
     options = list(question.get("options") or [])
-    return str(options[0]) if options else "yes"
+    return {"text": str(options[0]) if options else "yes", "at": ANSWERED_AT}
 
 
 @dataclass
@@ -141,6 +147,16 @@ def baseline_tokens(skillset: SkillSet, calls: int) -> int:
         if s.path
     ]
     return estimate_tokens("\n\n".join(texts)) * calls
+
+
+def sent_tokens(cassette: Path) -> int:
+    """Our prompts by the baseline's own estimate: the messages of every answered request."""
+    total = 0
+    for exchange in json.loads(cassette.read_text(encoding="utf-8"))["interactions"]:
+        if exchange["response"]["status"] < 300:
+            messages = exchange["request"]["body"]["messages"]
+            total += estimate_tokens("\n".join(str(m.get("content") or "") for m in messages))
+    return total
 
 
 def call_target(skillset: SkillSet) -> int:
