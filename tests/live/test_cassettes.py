@@ -1,0 +1,45 @@
+"""The live tier's recorded runs, replayed offline in the default suite.
+
+Each cassette in ``tests/live/cassettes/`` was recorded by ``make test-live`` against
+a real llama-cpp-python server; replaying it through the engine, with the same
+inputs and answers, must make exactly the recorded requests and end the same way.
+A prompt or request-shape change shows up here as a replay mismatch: re-record.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.llm import build_model
+from agent.llm.base import ChatModel
+from agent.llm.replay import ReplayTransport
+
+from .runs import CORPUS, RUNS, LiveRun, drive, read_facts
+
+
+def replay_model(cassette: Path) -> ChatModel:
+    """A model serving ``cassette`` (one object for the whole run, start and resumes alike)."""
+    return build_model(f"replay:{cassette}")
+
+
+def _transport(model: ChatModel) -> ReplayTransport:
+    http: Any = model._http  # type: ignore[attr-defined]  # the replay model's own client
+    transport = http._transport
+    assert isinstance(transport, ReplayTransport)
+    return transport
+
+
+@pytest.mark.parametrize("run", RUNS, ids=[r.name for r in RUNS])
+async def test_recorded_run_replays_to_the_same_end(run: LiveRun, tmp_path: Path) -> None:
+    if isinstance(run.skill_ref, Path) and not run.skill_ref.exists():
+        pytest.skip(f"the third-party corpus is not at {CORPUS}")
+    facts = read_facts(run)
+    model = replay_model(run.cassette)
+
+    outcome = await drive(run, model, db=f"sqlite:///{tmp_path / 'runs.sqlite'}", data_dir=tmp_path)
+
+    _transport(model).assert_complete()
+    assert outcome.facts() == {k: facts[k] for k in outcome.facts()}
