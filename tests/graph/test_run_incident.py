@@ -252,20 +252,31 @@ async def test_schema_violating_model_output_fails_cleanly(
     assert "Plan" in result.error
 
 
-async def test_a_run_failed_by_the_model_continues_where_it_stopped(
+async def test_a_run_failed_by_the_server_continues_where_it_stopped(
     seed: SkillSet, happy: Script, db: str
 ) -> None:
     happy["step:triage"].insert(
-        0, {"error": {"kind": "output", "message": "still not JSON after repair"}}
+        0, {"error": {"kind": "retry_exhausted", "status": 503, "message": "server down"}}
     )
     model = ScriptedModel(happy)
     failed = await api.start(seed, {"alert": "5xx"}, model=model, db=db)
     assert failed.status == "failed"
     assert failed.error is not None
-    assert "still not JSON" in failed.error
+    assert "server down" in failed.error
     done = await api.resume(failed.thread_id, model=model, db=db)
     assert done.status == "completed", done.violations
     model.assert_complete()  # plan and severity were not asked again
+
+
+async def test_a_reply_that_never_fits_the_schema_blocks_the_run_with_the_reason(
+    seed: SkillSet, happy: Script, db: str
+) -> None:
+    happy["step:triage"].insert(
+        0, {"error": {"kind": "output", "message": "still not JSON after repair"}}
+    )
+    result = await api.start(seed, {"alert": "5xx"}, model=ScriptedModel(happy), db=db)
+    assert result.status == "blocked"  # the model's fault, not the infrastructure's
+    assert any("triage" in v and "still not JSON" in v for v in result.violations)
 
 
 async def test_a_runaway_loop_fails_with_the_reason(seed: SkillSet, happy: Script, db: str) -> None:

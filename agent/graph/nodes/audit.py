@@ -15,6 +15,7 @@ from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
 from langgraph.types import Command
 
+from agent.errors import ModelOutputError
 from agent.graph import guard_rules
 from agent.graph._context import SkillContext, call_model, events, usage_of
 from agent.graph.prompts import audit_messages
@@ -106,28 +107,32 @@ def make_audit(ctx: SkillContext) -> Any:
         checks: list[dict[str, Any]] = []
         if not problems and ctx.skill.success_criteria:
             purpose = ctx.purpose("audit")
-            response = await call_model(
-                runtime,
-                ModelRequest(
-                    purpose=purpose,
-                    messages=audit_messages(
-                        ctx.skill,
-                        ctx.kernels,
-                        state.get("outputs", {}),
-                        {k: v["result"] for k, v in state.get("results", {}).items()},
+            try:
+                response = await call_model(
+                    runtime,
+                    ModelRequest(
+                        purpose=purpose,
+                        messages=audit_messages(
+                            ctx.skill,
+                            ctx.kernels,
+                            state.get("outputs", {}),
+                            {k: v["result"] for k, v in state.get("results", {}).items()},
+                        ),
+                        schema=ctx.schemas.audit,
                     ),
-                    schema=ctx.schemas.audit,
-                ),
-            )
-            output = response.output
-            assert not isinstance(output, str)
-            checks = [c.model_dump() for c in output.criteria]
-            problems = [
-                f"success criterion `{c['id']}` not met: {c['note']}"
-                for c in checks
-                if not c["met"]
-            ]
-            update["usage"] = usage_of(purpose, response)
+                )
+            except ModelOutputError as exc:
+                problems = [f"the auditor's self-check reply was unusable: {exc}"]
+            else:
+                output = response.output
+                assert not isinstance(output, str)
+                checks = [c.model_dump() for c in output.criteria]
+                problems = [
+                    f"success criterion `{c['id']}` not met: {c['note']}"
+                    for c in checks
+                    if not c["met"]
+                ]
+                update["usage"] = usage_of(purpose, response)
         result = {"passed": not problems, "problems": problems, "criteria": checks}
         if not problems:
             if ctx.settings.memory and runtime.store is not None:

@@ -15,6 +15,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from agent.errors import ModelOutputError
 from agent.graph import guard_rules
 from agent.graph._context import SkillContext, call_model, events, note, usage_of
 from agent.graph.nodes.router import approval_questions, ask, blocked, send_back
@@ -92,6 +93,8 @@ def make_guard(ctx: SkillContext) -> Any:
     async def guard(state: RunState, runtime: Runtime[Any]) -> Command[str]:
         draft = dict(state["draft"] or {})
         step_id = draft["step"]
+        if draft.get("unusable"):
+            return blocked([str(draft["unusable"])], [])
         if draft.get("invoked_status") not in (None, "completed"):
             why = draft.get("invoked_violations") or [
                 f"invoked step {step_id} ended {draft['invoked_status']}"
@@ -169,16 +172,30 @@ async def _judge(
     ):
         return [], {}
     purpose = ctx.purpose(f"judge:{step_id}")
-    response = await call_model(
-        runtime,
-        ModelRequest(
-            purpose=purpose,
-            messages=judge_messages(
-                ctx.skill, ctx.kernels, ctx.step(step_id), guardrails, draft["result"]
+    try:
+        response = await call_model(
+            runtime,
+            ModelRequest(
+                purpose=purpose,
+                messages=judge_messages(
+                    ctx.skill, ctx.kernels, ctx.step(step_id), guardrails, draft["result"]
+                ),
+                schema=ctx.schemas.judge,
             ),
-            schema=ctx.schemas.judge,
-        ),
-    )
+        )
+    except ModelOutputError as exc:
+        # No usable verdict on prose guardrails: fail closed, the run blocks with the reason.
+        unusable = {
+            "rule_id": "judge:unusable",
+            "guardrail_id": guardrails[0].id,
+            "line": guardrails[0].line,
+            "outcome": "block",
+            "message": f"the judge's reply for step `{step_id}` was unusable: {exc}"[:500],
+            "tier": "judge",
+            "step": step_id,
+            "approval": None,
+        }
+        return [unusable], {"verdicts": [unusable], "audit_log": events(("verdict", unusable))}
     output = response.output
     assert not isinstance(output, str)
     lines = {g.id: g.line for g in guardrails}

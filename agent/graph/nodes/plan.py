@@ -6,6 +6,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agent.errors import ModelOutputError
 from agent.graph import guard_rules
 from agent.graph._context import SkillContext, call_model, events, note, now, run_context, usage_of
 from agent.graph.prompts import plan_messages
@@ -68,19 +69,24 @@ def make_plan(ctx: SkillContext) -> Any:
                 found = await memory.asearch(ctx.lessons_namespace, limit=5)
                 lessons = [item.value for item in found]
             purpose = ctx.purpose("plan")
-            response = await call_model(
-                runtime,
-                ModelRequest(
-                    purpose=purpose,
-                    messages=plan_messages(ctx.skill, ctx.kernels, ctx.steps, inputs, lessons),
-                    schema=ctx.schemas.plan,
-                ),
-            )
-            output = response.output
-            assert not isinstance(output, str)
-            planned = [s.model_dump() for s in output.steps]
-            reasoning = output.reasoning
-            usage = usage_of(purpose, response)
+            try:
+                response = await call_model(
+                    runtime,
+                    ModelRequest(
+                        purpose=purpose,
+                        messages=plan_messages(ctx.skill, ctx.kernels, ctx.steps, inputs, lessons),
+                        schema=ctx.schemas.plan,
+                    ),
+                )
+            except ModelOutputError as exc:
+                # No usable plan: the skill's own order is the plan (completed below).
+                planned, reasoning = [], f"the planner's reply was unusable ({exc}); skill order"
+            else:
+                output = response.output
+                assert not isinstance(output, str)
+                planned = [s.model_dump() for s in output.steps]
+                reasoning = output.reasoning
+                usage = usage_of(purpose, response)
         notes = note("plan", "plan", reasoning)
         by_id: dict[str, dict[str, Any]] = {}
         for item in planned:

@@ -14,6 +14,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
+from agent.errors import ModelOutputError
 from agent.graph._context import SkillContext, call_model, events, note, now, run_context, usage_of
 from agent.graph.prompts import step_messages
 from agent.graph.state import RunState
@@ -78,6 +79,10 @@ def _with_tool_findings(result: dict[str, Any], calls: list[ToolCallRecord]) -> 
     return {**result, "evidence": list(dict.fromkeys(evidence)), "actions": actions}
 
 
+def _without(record: Any, key: str) -> dict[str, Any]:
+    return {k: v for k, v in dict(record).items() if k != key}
+
+
 def make_step(ctx: SkillContext, step_id: str) -> Any:
     """Node factory: run micro-skill ``step_id`` once and leave its result for the guard."""
     ms = ctx.step(step_id)
@@ -90,30 +95,42 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
             {"event": "step_start", "step": step_id, "mode": item["mode"], "skill": ctx.skill.name}
         )
         prior = {sid: r["result"] for sid, r in state.get("results", {}).items()}
+        # what was answered and by whom; not when (a prompt must not change with the clock)
         answers = [
-            {"question": q["text"], **state.get("answers", {})[q["id"]]}
+            {"question": q["text"], **_without(state.get("answers", {})[q["id"]], "at")}
             for q in state.get("questions", [])
             if q["id"] in state.get("answers", {})
         ]
-        response = await call_model(
-            runtime,
-            ModelRequest(
-                purpose=purpose,
-                messages=step_messages(
-                    ctx.skill,
-                    ctx.kernels,
-                    ms,
-                    goal=item.get("goal", ""),
-                    mode=item["mode"],
-                    inputs=state.get("inputs", {}),
-                    prior=prior,
-                    answers=answers,
-                    feedback=state.get("feedback", {}).get(step_id, []),
+        try:
+            response = await call_model(
+                runtime,
+                ModelRequest(
+                    purpose=purpose,
+                    messages=step_messages(
+                        ctx.skill,
+                        ctx.kernels,
+                        ms,
+                        goal=item.get("goal", ""),
+                        mode=item["mode"],
+                        inputs=state.get("inputs", {}),
+                        prior=prior,
+                        answers=answers,
+                        feedback=state.get("feedback", {}).get(step_id, []),
+                    ),
+                    schema=ctx.schemas.step_for(step_id),
+                    tools=run_context(runtime).tools,
                 ),
-                schema=ctx.schemas.step_for(step_id),
-                tools=run_context(runtime).tools,
-            ),
-        )
+            )
+        except ModelOutputError as exc:
+            # The model could not produce the step's result: the guard blocks the run
+            # with the reason (a weak model's run ends blocked, never failed).
+            why = f"the model's reply for step `{step_id}` did not fit its schema: {exc}"
+            return {
+                "draft": {"step": step_id, "unusable": why[:500]},
+                "audit_log": events(
+                    ("step_start", {"step": step_id, "mode": item["mode"], "at": started})
+                ),
+            }
         output = response.output
         assert not isinstance(output, str)
         result = _with_tool_findings(output.model_dump(), response.tool_calls)
