@@ -18,8 +18,7 @@ def run_status(args: argparse.Namespace) -> int:
 
     async def go() -> tuple[api.RunResult, str | None]:
         result = await api.get_status(args.thread, db=args.db)
-        runs = await api.list_runs(db=args.db, limit=1_000_000)
-        return result, next((r.skill for r in runs if r.thread_id == args.thread), None)
+        return result, (await api.run_info(args.thread, db=args.db)).skill
 
     result, skill = asyncio.run(go())
     if args.json:

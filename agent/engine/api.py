@@ -14,6 +14,7 @@ ends with a ``status`` event; :func:`start` and :func:`resume` drain it.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -174,8 +175,9 @@ class _Run:
     context: RunContext
     config: RunnableConfig
 
-    @property
+    @functools.cached_property
     def graph(self) -> Any:
+        """The skill's cached graph bound to this store, built once per call."""
         graph = compile_skill(
             self.skillset, policy=self.policy, settings=recipe_settings(self.recipe)
         )
@@ -615,6 +617,14 @@ async def get_status(
     async with open_store(db, data_dir=data_dir) as run_store:
         info = await _owned(run_store, thread_id, principal)
         return await _status(run_store, thread_id, info)
+
+
+async def run_info(
+    thread_id: str, *, db: str | None = None, data_dir: Path | None = None
+) -> ThreadInfo:
+    """One run's row (skill, owner, status, recipe); an unknown thread names the database."""
+    async with open_store(db, data_dir=data_dir) as run_store:
+        return await run_store.require_run(thread_id)
 
 
 async def list_runs(
