@@ -114,3 +114,13 @@ def tokens_from(option: Path | None) -> TokenBook | None:
     """The tokens file given by the option, else by ``SKILLWEAVE_TOKENS_FILE``, else None."""
     path = option or (Path(os.environ[TOKENS_ENV]) if os.environ.get(TOKENS_ENV) else None)
     return load_tokens(path) if path is not None else None
+
+
+def under_roots(path: Path, roots: tuple[Path, ...]) -> bool:
+    """Whether ``path`` lies under one of ``roots`` (the working directory when none).
+
+    A front door lets a caller name files on the server (evidence folders, scripts)
+    only inside the folders its operator allowed, so a token cannot read the host.
+    """
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(root.resolve()) for root in roots or (Path.cwd(),))

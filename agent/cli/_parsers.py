@@ -343,6 +343,21 @@ def add_serve(subparsers: Subparsers) -> None:
     )
     serve.add_argument("--model", metavar="SPEC", help="model for new runs (SKILLWEAVE_MODEL)")
     serve.add_argument(
+        "--allow-model",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="another model spec callers may pick for a run (repeatable; default: none)",
+    )
+    serve.add_argument(
+        "--evidence-root",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="folders callers may name as run evidence (default: the working directory)",
+    )
+    serve.add_argument(
         "--skills-dir",
         action="append",
         type=Path,

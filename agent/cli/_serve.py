@@ -39,7 +39,12 @@ def run_serve(args: argparse.Namespace) -> int:
     from agent.http import ServerSettings, create_app
 
     settings = ServerSettings(
-        db=args.db, tokens=tokens, model=args.model, skill_paths=tuple(args.skills_dir)
+        db=args.db,
+        tokens=tokens,
+        model=args.model,
+        models=tuple(args.allow_model),
+        evidence_roots=tuple(args.evidence_root),
+        skill_paths=tuple(args.skills_dir),
     )
     mcp, enter = _mcp_endpoint(args, tokens)
     app = create_app(settings, mounts={"/mcp": mcp}, lifespans=[enter])
@@ -60,7 +65,11 @@ def _mcp_endpoint(args: argparse.Namespace, tokens: Any) -> tuple[Any, Any]:
     from agent.mcp import ServerConfig, build_server, http_app
 
     config = ServerConfig(
-        model=args.model, db=args.db, skill_paths=tuple(args.skills_dir), tokens=tokens
+        model=args.model,
+        db=args.db,
+        skill_paths=tuple(args.skills_dir),
+        evidence_roots=tuple(args.evidence_root),
+        tokens=tokens,
     )
     server = build_server(config)
     app = http_app(server, config, host=args.host, port=args.port, path="/")

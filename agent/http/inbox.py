@@ -111,6 +111,7 @@ async def _home(
         status_code,
         error=error,
         skills=hub.library().names(),
+        models=hub.settings.offered_models(),
         questions=questions,
         runs=runs,
         busy={r.thread_id for r in runs if hub.busy(r.thread_id)},
@@ -136,7 +137,7 @@ async def _run_page(
 
 @router.post("/runs")
 async def start_form(request: Request, who: Caller, hub: Hub) -> Response:
-    """Start a run from the inbox's form: inputs as JSON, optional evidence and model."""
+    """Start a run from the inbox's form: inputs as JSON, optional evidence, an offered model."""
     require_operator(who)
     form = await _form(request)
     try:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.access import Principal
+from agent.access import Principal, under_roots
 from agent.engine import api
 from agent.engine.answers import Answer
 from agent.engine.events import RunEvent
@@ -125,9 +125,8 @@ class RunHub:
         """Start a run in the background; the result once it pauses, ends or the wait is up."""
         if not self.library().has(skill):
             raise UnknownSkill(f"no skill named '{skill}' on this server")
-        evidence_dir = Path(evidence) if evidence else None
-        if evidence_dir is not None and not evidence_dir.is_dir():
-            raise UserError(f"evidence: no such directory {evidence}")
+        evidence_dir = self._evidence(evidence)
+        self._check_model(model)
         thread_id = uuid.uuid4().hex
         drive = self._drive(
             thread_id,
@@ -139,6 +138,24 @@ class RunHub:
             principal=principal.name if self.settings.tokens is not None else None,
         )
         return await self._settle(thread_id, drive, self.settings.start_wait)
+
+    def _evidence(self, evidence: str | None) -> Path | None:
+        """The evidence folder a caller named, if it exists under the allowed roots."""
+        if not evidence:
+            return None
+        path = Path(evidence)
+        if not path.is_dir() or not under_roots(path, self.settings.evidence_roots):
+            raise UserError(
+                f"evidence {evidence}: no such folder under the server's evidence roots"
+            )
+        return path.resolve()
+
+    def _check_model(self, model: str | None) -> None:
+        """Refuse a model spec the operator did not offer (it could send the key anywhere)."""
+        if model is None or model in self.settings.offered_models():
+            return
+        offered = ", ".join(self.settings.offered_models()) or "none: the server's default only"
+        raise UserError(f"model {model!r} is not offered by this server; offered: {offered}")
 
     async def answer(
         self,

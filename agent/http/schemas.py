@@ -48,14 +48,18 @@ class SkillDetail(SkillSummary):
 
 
 class StartRun(BaseModel):
-    """Start ``skill`` on ``inputs``; ``evidence`` is a directory on the server."""
+    """Start ``skill`` on ``inputs``; ``evidence`` is a directory under the server's roots."""
 
     model_config = ConfigDict(extra="forbid")
 
     skill: str = Field(min_length=1)
     inputs: dict[str, Any] = Field(default_factory=dict)
     evidence: str | None = None
-    model: str | None = Field(default=None, description="Model spec; default: the server's.")
+    model: str | None = Field(
+        default=None,
+        description="One of the model specs the server offers (serve --allow-model); "
+        "default: the server's.",
+    )
 
 
 class QuestionOut(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.access import Principal, TokenBook
+from agent.access import Principal, TokenBook, under_roots
 from agent.engine.api import ModelArg
 from agent.mcp.auth import local_principal
 
@@ -34,6 +34,4 @@ class ServerConfig:
 
     def evidence_allowed(self, path: Path) -> bool:
         """Whether ``path`` lies under an allowed evidence root."""
-        roots = self.evidence_roots or (Path.cwd(),)
-        resolved = path.resolve()
-        return any(resolved.is_relative_to(root.resolve()) for root in roots)
+        return under_roots(path, self.evidence_roots)

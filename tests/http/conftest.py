@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from web_helpers import HOSTILE_SKILLS, TOKENS, client_for
+from web_helpers import EXAMPLE, HOSTILE, HOSTILE_SKILLS, SCRIPTED, TOKENS, client_for
 
 from agent.access import TokenBook, load_tokens
 from agent.http import ServerSettings, create_app
@@ -39,6 +39,8 @@ def settings(tmp_path: Path, book: TokenBook) -> ServerSettings:
         answer_wait=30,
         poll_seconds=0.05,
         skill_paths=(HOSTILE_SKILLS,),
+        models=(SCRIPTED, HOSTILE["model"]),
+        evidence_roots=(EXAMPLE.parent,),
     )
 
 

@@ -56,6 +56,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         str(Path(sys.executable).with_name("skillweave")), "serve", "--port", str(port),
         "--db", f"sqlite:///{home / 'runs.sqlite'}", "--tokens", str(tokens),
         "--skills-dir", str(REPO / "tests" / "http" / "skills"),
+        "--model", f"scripted:{REPO / 'examples/incidents/checkout-deploy-spike/script.yaml'}",
+        "--allow-model", f"scripted:{REPO / 'tests/http/skills/hostile-note/script.yaml'}",
     ]  # fmt: skip
     env = {**os.environ, "SKILLWEAVE_HOME": str(home)}
     log = (home / "serve.log").open("w")

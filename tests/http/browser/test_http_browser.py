@@ -46,7 +46,7 @@ def test_an_incident_started_and_answered_in_the_inbox_completes_live(
     form.locator("select[name=skill]").select_option("incident-response")
     form.locator("textarea[name=inputs]").fill('{"incident": "checkout 5xx"}')
     form.locator("input[name=evidence]").fill(str(EXAMPLE))
-    form.locator("input[name=model]").fill(f"scripted:{EXAMPLE / 'script.yaml'}")
+    form.locator("select[name=model]").select_option(f"scripted:{EXAMPLE / 'script.yaml'}")
     page.screenshot(path=str(shots / "00-inbox-start-form.png"), full_page=True)
     form.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"/runs/[0-9a-f]+$"))
