@@ -16,7 +16,11 @@ appear in a repr, a log line or an error message.
 from __future__ import annotations
 
 import hmac
+import math
 import os
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -59,11 +63,50 @@ class Principal:
         return self.team is not None and self.team == owner_team
 
 
+@dataclass
+class SignInGuard:
+    """Makes guessing tokens slow: an address with ``limit`` wrong tokens in ``window``
+    seconds is refused (HTTP 429) until the oldest of them leaves the window.
+
+    Kept per process, in memory, by address: enough to stop a loop of guesses
+    against one server; a fleet behind a proxy needs the proxy's own limit.
+    """
+
+    limit: int = 10
+    window: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+    _failures: dict[str, deque[float]] = field(default_factory=dict, repr=False)
+
+    def retry_after(self, address: str) -> int:
+        """Whole seconds before ``address`` may present a token again (0: it may now)."""
+        times = self._failures.get(address)
+        if times is None:
+            return 0
+        now = self.clock()
+        while times and now - times[0] >= self.window:
+            times.popleft()
+        if not times:
+            del self._failures[address]
+            return 0
+        return math.ceil(self.window - (now - times[0])) if len(times) >= self.limit else 0
+
+    def failed(self, address: str) -> None:
+        """Count a wrong token from ``address``."""
+        if len(self._failures) > 10_000:  # forget idle addresses rather than grow forever
+            for known in list(self._failures):
+                self.retry_after(known)
+        self._failures.setdefault(address, deque()).append(self.clock())
+
+
 @dataclass(frozen=True)
 class TokenBook:
-    """The tokens file, read once; looks callers up by token."""
+    """The tokens file, read once; looks callers up by token.
+
+    ``guard`` counts wrong tokens per address for every front door that shares the book.
+    """
 
     _entries: tuple[tuple[str, Principal], ...] = field(repr=False)
+    guard: SignInGuard = field(default_factory=SignInGuard, compare=False, repr=False)
 
     def principal_for(self, token: str | None) -> Principal | None:
         """The principal a bearer token belongs to, or None (compared in constant time)."""

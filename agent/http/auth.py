@@ -39,7 +39,8 @@ def _same_origin(request: Request) -> bool:
 
 
 def principal_of(request: Request, book: TokenBook | None) -> Principal:
-    """The authenticated caller; raises :class:`NotSignedIn` or 403 for a cross-site form."""
+    """The authenticated caller; raises :class:`NotSignedIn`, 403 for a cross-site form,
+    or 429 for an address that presented too many wrong tokens."""
     if book is None:
         return LOCAL
     token = _bearer(request)
@@ -47,9 +48,24 @@ def principal_of(request: Request, book: TokenBook | None) -> Principal:
         token = request.cookies.get(COOKIE)
         if token is not None and request.method in _UNSAFE and not _same_origin(request):
             raise HTTPException(403, "cross-site request refused")
-    principal = book.principal_for(token)
+    principal = checked_token(request, book, token)
     if principal is None:
         raise NotSignedIn
+    return principal
+
+
+def checked_token(request: Request, book: TokenBook, token: str | None) -> Principal | None:
+    """The token's principal, counting a wrong one against the caller's address (429 when
+    that address already guessed too often)."""
+    address = request.client.host if request.client else ""
+    wait = book.guard.retry_after(address)
+    if wait:
+        raise HTTPException(
+            429, "too many wrong tokens from this address", headers={"Retry-After": str(wait)}
+        )
+    principal = book.principal_for(token)
+    if principal is None and token:
+        book.guard.failed(address)
     return principal
 
 

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from agent.access import Principal
 from agent.errors import SkillweaveError
-from agent.http.auth import COOKIE, require_operator
+from agent.http.auth import COOKIE, checked_token, require_operator
 from agent.http.deps import caller, hub_of
 from agent.http.runs import RunHub, status_of
 from agent.http.views import age, pending_questions, run_view
@@ -72,7 +72,7 @@ async def login(request: Request, hub: Hub) -> Response:
     token = form.get("token", "").strip()
     if book is None:
         return RedirectResponse("/", status_code=303)
-    if book.principal_for(token) is None:
+    if checked_token(request, book, token) is None:
         return page("login.html", 401, next=target, error="That token is not valid.", who=None)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(

@@ -59,22 +59,32 @@ class BearerAuth:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        if self.book.principal_for(bearer_token(headers)) is None:
-            await _unauthorized(send)
+        address = str((scope.get("client") or ("",))[0])
+        wait = self.book.guard.retry_after(address)
+        if wait:
+            await _refuse(send, 429, "too many wrong tokens from this address", wait)
+            return
+        token = bearer_token(headers)
+        if self.book.principal_for(token) is None:
+            if token:
+                self.book.guard.failed(address)
+            await _refuse(send, 401, "a valid bearer token is required")
             return
         await self.app(scope, receive, send)
 
 
-async def _unauthorized(send: Send) -> None:
-    body = json.dumps(
-        {"error": "unauthorized", "error_description": "a valid bearer token is required"}
-    ).encode()
+async def _refuse(send: Send, status: int, description: str, retry_after: int = 0) -> None:
+    error = "unauthorized" if status == 401 else "too_many_requests"
+    body = json.dumps({"error": error, "error_description": description}).encode()
     head: list[tuple[bytes, bytes]] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
-        (b"www-authenticate", b'Bearer realm="skillweave"'),
     ]
-    await send({"type": "http.response.start", "status": 401, "headers": head})
+    if status == 401:
+        head.append((b"www-authenticate", b'Bearer realm="skillweave"'))
+    if retry_after:
+        head.append((b"retry-after", str(retry_after).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": head})
     await send({"type": "http.response.body", "body": body})
 
 

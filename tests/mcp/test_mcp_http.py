@@ -87,6 +87,21 @@ async def test_a_request_without_a_known_bearer_token_gets_401(url: str, header:
     assert TOKENS["dana"] not in response.text
 
 
+async def test_an_address_that_guessed_ten_tokens_is_refused_even_a_good_one(url: str) -> None:
+    async def post(token: str) -> httpx2.Response:
+        return await http.post(
+            url,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
+        )
+
+    async with httpx2.AsyncClient() as http:
+        assert [(await post(f"{WRONG}-{i}")).status_code for i in range(10)] == [401] * 10
+        refused = await post(TOKENS["dana"])
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+
+
 async def test_a_host_header_the_server_does_not_answer_to_is_refused(url: str) -> None:
     async with httpx2.AsyncClient() as http:
         response = await http.post(
