@@ -56,6 +56,20 @@ def store_options() -> argparse.ArgumentParser:
     return parent
 
 
+def served_options() -> argparse.ArgumentParser:
+    """``--evidence-root`` for the servers, which let remote callers name folders."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--evidence-root",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="folders callers may name as run evidence (default: the working directory)",
+    )
+    return parent
+
+
 def drive_options(*, answers_file: bool = True) -> argparse.ArgumentParser:
     """``--model``, ``--json``, ``--no-input`` (and ``--answers-file``) for run commands."""
     parent = argparse.ArgumentParser(add_help=False)
@@ -290,7 +304,7 @@ def add_mcp(subparsers: Subparsers) -> None:
     """``mcp [--http HOST:PORT]``."""
     mcp = subparsers.add_parser(
         "mcp",
-        parents=[skills_options(), store_options()],
+        parents=[skills_options(), store_options(), served_options()],
         help="serve skills and runs to AI assistants (MCP, stdio or HTTP)",
         description="Serve skills and runs over the Model Context Protocol: stdio by default, "
         "streamable HTTP with --http HOST:PORT (bearer tokens from --tokens).",
@@ -307,14 +321,6 @@ def add_mcp(subparsers: Subparsers) -> None:
         "required to listen beyond loopback",
     )
     mcp.add_argument(
-        "--evidence-root",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="folders callers may name as run evidence (default: the working directory)",
-    )
-    mcp.add_argument(
         "--allow-host",
         action="append",
         default=[],
@@ -326,7 +332,9 @@ def add_mcp(subparsers: Subparsers) -> None:
 
 def add_serve(subparsers: Subparsers) -> None:
     """``serve [--host] [--port]``: the HTTP API and the web inbox."""
-    serve = subparsers.add_parser("serve", help="serve the HTTP API and the web inbox")
+    serve = subparsers.add_parser(
+        "serve", parents=[served_options()], help="serve the HTTP API and the web inbox"
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
     serve.add_argument(
@@ -348,14 +356,6 @@ def add_serve(subparsers: Subparsers) -> None:
         default=[],
         metavar="SPEC",
         help="another model spec callers may pick for a run (repeatable; default: none)",
-    )
-    serve.add_argument(
-        "--evidence-root",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="folders callers may name as run evidence (default: the working directory)",
     )
     serve.add_argument(
         "--skills-dir",
