@@ -27,7 +27,10 @@ def run_status(args: argparse.Namespace) -> int:
     if skill:
         print(f"skill: {skill}")
     _render.print_result(result, sys.stdout, color=sys.stdout.isatty())
-    if result.error:
+    db = f" --db {args.db}" if args.db else ""
+    if (gap := _render.script_gap(result)) is not None:
+        print(f"stopped: {gap}. Then continue it with: skillweave resume {args.thread}{db}")
+    elif result.error:
         print(f"error: {result.error}")
     return EXIT_OK
 
