@@ -237,8 +237,30 @@ def test_questions_are_asked_on_a_terminal_and_the_run_goes_on(
     result = cli("run", "incident-response", "--model", _spec(tmp_path, runs.asking(seed)))
     assert result.code == 0, result.err
     assert "choices: SEV2 / SEV3" in result.err
-    assert "answer (empty to skip)" in result.err
-    assert re.search(r"← answer \S+: SEV3", result.err), result.err
+    assert "answer q1 [SEV2/SEV3] (empty to skip)" in result.err
+    assert "← q1: SEV3" in result.err
+
+
+def test_a_question_is_printed_once_in_full_however_long(
+    cli: Cli, seed: Skill, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal("SEV3\n"))
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    long_region = "eu-west (Frankfurt, Dublin and Paris data centres, all payment providers)"
+    result = cli(
+        "run",
+        "incident-response",
+        "--model",
+        _spec(tmp_path, runs.asking(seed, region=long_region)),
+    )
+    assert result.code == 0, result.err
+    question = re.findall(r"Classify as SEV2 or SEV3\?", result.err + result.out)
+    assert len(question) == 1
+    assert long_region in " ".join(result.err.split())  # not cut
 
 
 def test_an_empty_reply_on_the_terminal_leaves_the_run_paused(
