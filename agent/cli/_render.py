@@ -221,16 +221,57 @@ def script_gap(result: RunResult) -> str | None:
     return None
 
 
+def describe_actions(
+    actions: Sequence[Mapping[str, Any]], approvals: Mapping[str, Any], *, webhook: bool
+) -> list[str]:
+    """One line per action a step proposed, saying what became of it.
+
+    An action is a proposal: only a recorded approval lets it leave the run, and then
+    only to the action webhook. Without one, nothing was changed, whatever the outputs say.
+    """
+    lines = []
+    for action in actions:
+        key = f":{action.get('id', '')}:"
+        answer = next((a for qid, a in approvals.items() if key in f":{qid}:"), None)
+        what = printable(str(action.get("description") or action.get("type")))
+        if answer is None:
+            state = "recorded by its tool, no approval asked"
+        elif answer.get("approved") is True:
+            done = "handed to the action webhook" if webhook else "nothing was changed"
+            state = f"proposed, approved by {answer.get('by') or 'someone'}; {done}"
+        else:
+            state = f"proposed, rejected by {answer.get('by') or 'someone'}; nothing was changed"
+        lines.append(f"  - {action.get('type')}: {what} — {state}")
+    return lines
+
+
 def print_result(
-    result: RunResult, out: TextIO, *, color: bool, shown: AbstractSet[str] = frozenset()
+    result: RunResult,
+    out: TextIO,
+    *,
+    color: bool,
+    shown: AbstractSet[str] = frozenset(),
+    actions: Sequence[str] = (),
 ) -> None:
-    """The human summary: outputs of a completed run, questions, violations, usage.
+    """The human summary: outputs of a completed run, actions, questions, violations, usage.
 
     Questions in ``shown`` were just printed in full on the same terminal: they are
-    named by their short ids only.
+    named by their short ids only. ``actions`` are :func:`describe_actions` lines.
+    A scripted or replayed run's outputs are said to come from its file.
     """
+    kind, _, source = result.model.partition(":")
     if result.status == "completed":
+        if kind in ("scripted", "replay"):
+            print(
+                f"(outputs written by the {'model script' if kind == 'scripted' else 'cassette'} "
+                f"{source}, written in advance: they are not a model's findings)",
+                file=out,
+            )
         _print_outputs(result.outputs, out, color=color)
+    if actions:
+        print("Actions:", file=out)
+        for line in actions:
+            print(line, file=out)
     waiting = [q for q in result.questions if q["id"] not in shown]
     if result.questions:
         print(f"Waiting for answers ({len(result.questions)}):", file=out)
@@ -245,7 +286,6 @@ def print_result(
         for violation in result.violations:
             print(f"  - {violation}", file=out)
     total = result.usage.get("total", {})
-    kind, _, source = result.model.partition(":")
     if kind in ("scripted", "replay"):
         said = "scripted" if kind == "scripted" else "replayed from a cassette"
         calls = f"{said}: {total.get('calls', 0)} replies from {source}, no model was called"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -42,6 +43,7 @@ from agent.engine.api import RunResult
 from agent.engine.events import RunEvent
 from agent.errors import ConfigError, RunNotPausedError, UnknownThreadError, UserError
 from agent.llm.spec import parse_spec
+from agent.plugins import ACTION_WEBHOOK_ENV
 
 EXIT_PAUSED = 3
 EXIT_BLOCKED = 4
@@ -203,6 +205,7 @@ def finish(result: RunResult, args: argparse.Namespace, shown: set[str] | None =
             sys.stdout,
             color=sys.stdout.isatty(),
             shown=(shown or set()) if same_terminal else set(),
+            actions=actions_of(result.thread_id, args.db),
         )
     db = f" --db {args.db}" if args.db else ""
     if (gap := _render.script_gap(result)) is not None:
@@ -227,6 +230,16 @@ def finish(result: RunResult, args: argparse.Namespace, shown: set[str] | None =
         )
         return EXIT_ERRORS
     return EXIT_CODES.get(result.status, EXIT_ERRORS)
+
+
+def actions_of(thread_id: str, db: str | None) -> list[str]:
+    """What became of each action the run's steps proposed, as lines for the terminal."""
+    values, _ = asyncio.run(api.read_state(thread_id, db=db))
+    return _render.describe_actions(
+        values.get("actions", []),
+        values.get("approvals", {}),
+        webhook=bool(os.environ.get(ACTION_WEBHOOK_ENV)),
+    )
 
 
 def _prompting(args: argparse.Namespace) -> bool:

@@ -81,6 +81,20 @@ def test_the_first_example_runs_to_the_end_with_any_valid_answer(
     rejected = approval == "reject"
     assert ("rejected by the IC" in result.out) is rejected
     assert ("approved by the IC" in result.out) is not rejected
+    if not rejected:  # a rejected proposal leaves the step's accepted result
+        assert "rollback-deploy: roll back checkout to v2.13.2: v2.14.0 introduced" in result.out
+        assert "— proposed, approved by human; nothing was changed" in result.out
+
+
+def test_a_scripted_runs_outputs_are_said_to_come_from_the_script(cli: Cli) -> None:
+    answers = f"examples/incidents/{FIRST}/answers.yaml"
+    result = cli(*_main_job(FIRST, "--answers-file", answers, "--no-input"))
+    first = result.out.splitlines()[0]
+    assert first == (
+        "(outputs written by the model script script.yaml, written in advance: "
+        "they are not a model's findings)"
+    )
+    assert "complete" not in result.out.split("Postmortem:")[0]  # the timeline claims no change
 
 
 def test_a_call_the_script_lacks_stops_the_run_with_one_message_naming_it(
@@ -151,6 +165,7 @@ def test_an_approved_action_is_sent_to_the_action_webhook_once(
     assert route.call_count == 1
     sent = json.loads(route.calls.last.request.content)
     assert "rollback" in json.dumps(sent)
+    assert "— proposed, approved by human; handed to the action webhook" in result.out
 
 
 def test_no_action_leaves_a_run_that_is_still_waiting_for_approval(
