@@ -135,8 +135,8 @@ class ToolLoopError(ModelError):
 class ScriptedModelError(ConfigError):
     """A scripted model met a call its script does not cover (no reply, or not the one expected).
 
-    The script author's mistake, not a model's or a server's: a user error, and the run
-    stays where it stopped, so it continues once the script is fixed.
+    The script author's mistake, not a model's or a server's: a user error. No reply
+    is used up, so a run that stopped on it continues once the script is fixed.
     """
 
 

@@ -315,8 +315,7 @@ class ScriptedModel:
             raise self._uncovered(purpose, call, f"it has replies only for: {known}")
         if not queue:
             raise self._uncovered(purpose, call, f"it has only {call - 1}")
-        item = queue.popleft()
-        self._calls[purpose] = call
+        item = queue[0]  # used up only when it serves the call: a fixed script goes on here
         if isinstance(item, ScriptBranch):
             answers = answers_in(request.messages)
             chosen = item.choose(answers)
@@ -330,6 +329,10 @@ class ScriptedModel:
             raise self._uncovered(
                 purpose, call, f"its reply expects {missing} in the request, which lacks them"
             )
+        if item.error is None:
+            self._output(request, item.output)  # a reply that breaks the schema is not used up
+        queue.popleft()
+        self._calls[purpose] = call
         return item
 
     def _uncovered(self, purpose: str, call: int, why: str) -> ScriptedModelError:

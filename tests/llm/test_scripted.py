@@ -211,3 +211,14 @@ async def test_a_list_of_conditions_holds_only_when_each_is_met_by_some_answer()
     )
     request = _answered(sev3, rejected)
     assert (await ScriptedModel(script).generate(ModelRequest("plan", request))).output == "both"
+
+
+async def test_a_reply_the_call_cannot_use_is_not_used_up() -> None:
+    model = ScriptedModel({"plan": [{"expect": "payments", "output": {"stpes": []}}]})
+    with pytest.raises(ScriptedModelError, match="call 1 of 'plan'"):
+        await model.generate(ModelRequest("plan", ASK))
+    with pytest.raises(ScriptedModelError, match="does not fit Plan"):
+        await model.generate(
+            ModelRequest("plan", [{"role": "user", "content": "payments"}], schema=Plan)
+        )
+    assert model.remaining() == {"plan": 1}  # a fixed script would serve this call from here

@@ -143,19 +143,24 @@ def _postmortem(title: str, body: str, refs: list[str]) -> str:
     return f"## Incident Postmortem — {title}\n{body.strip()}\n\n### Evidence\n{_evidence(refs)}\n"
 
 
-def verify(service: str, since: str, mitigated_at: str, until: str) -> list[Call]:
-    """The mitigate step's checks: ``service``'s error rate split at mitigation, then after it.
+def verify(service: str, since: str, mitigated_at: str, until: str) -> Call:
+    """The mitigate step's check: ``service``'s error rate since the change, split at mitigation.
 
     ``until`` reaches past the mitigation into the rows the bundle recorded afterwards, so
-    ``stats.change.ratio`` (mean after / mean before) shows whether the error rate recovered;
-    the second call cites those later rows, the evidence of the recovery.
+    ``stats.change.ratio`` (mean after / mean before) shows whether the error rate recovered.
     """
     args = {"service": service, "metric": "error_rate", "since": since, "until": until}
+    return "query_metric", {**args, "changed_since": mitigated_at, "limit": 3}
+
+
+def checks(service: str, since: str, mitigated_at: str, until: str) -> list[Call]:
+    """``verify``, then the error rate after the mitigation alone: its rows show the recovery.
+
+    ``verify`` shows a few rows spread over the whole window; the second call cites the
+    rows after the mitigation, so the postmortem's evidence includes them.
+    """
     after = {"service": service, "metric": "error_rate", "since": mitigated_at, "until": until}
-    return [
-        ("query_metric", {**args, "changed_since": mitigated_at, "limit": 3}),
-        ("query_metric", after),
-    ]
+    return [verify(service, since, mitigated_at, until), ("query_metric", after)]
 
 
 def follow_ups(title: str, body: str) -> list[Call]:
@@ -313,7 +318,7 @@ def checkout_deploy_spike(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]
         "Checkout payments failing in eu-west since 10:00 UTC; rollback of v2.14.0 proposed. "
         "IC: dana (on call). Next update in 30 min."
     )
-    check = verify(
+    check = checks(
         "checkout", "2026-11-20T09:58:00Z", "2026-11-20T10:32:00Z", "2026-11-20T10:50:00Z"
     )
     tools = [("get_incident_description", {}), ("list_alerts", {"service": "checkout"})]
@@ -443,7 +448,7 @@ def api_capacity_saturation(skill: Skill) -> tuple[dict[str, Any], dict[str, str
         "Search is timing out for ~20% of users (all regions); scaling up proposed. "
         "IC: lee (on call). Next update in 30 min."
     )
-    check = verify("search", "2026-11-21T18:00:00Z", "2026-11-21T18:26:00Z", "2026-11-21T18:48:00Z")
+    check = checks("search", "2026-11-21T18:00:00Z", "2026-11-21T18:26:00Z", "2026-11-21T18:48:00Z")
     steps = {
         "severity-classification": [
             _step(
@@ -565,7 +570,7 @@ def cart_multi_service(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]:
         "Cart and checkout errors since 13:04 UTC; turning off bundle pricing is proposed. "
         "IC: sam (on call). Next update in 30 min."
     )
-    check = verify("cart", "2026-11-22T13:02:00Z", "2026-11-22T13:22:00Z", "2026-11-22T13:40:00Z")
+    check = checks("cart", "2026-11-22T13:02:00Z", "2026-11-22T13:22:00Z", "2026-11-22T13:40:00Z")
     steps = {
         "severity-classification": [
             _step(
