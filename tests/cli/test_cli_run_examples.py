@@ -115,6 +115,9 @@ def test_a_call_the_script_lacks_stops_the_run_with_one_message_naming_it(
     assert "Traceback" not in result.err
     assert "status: stopped" in result.out
     thread = message.split("skillweave resume ")[1].strip()
+    status = cli("status", thread)
+    assert "stopped: the model script" in status.out  # the cause, not a bare "failed"
+    assert "'judge:severity-classification'" in status.out
     script.write_text(text, encoding="utf-8")  # the author adds the missing replies
     resumed = cli("resume", thread, "--no-input")
     assert resumed.code == 3, resumed.err  # it went on, to the rollback's approval
