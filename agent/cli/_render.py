@@ -64,7 +64,7 @@ def width_of(stream: TextIO) -> int | None:
     return max(40, shutil.get_terminal_size((100, 24)).columns)
 
 
-def wrap(text: str, indent: str, width: int | None, *, hang: str = "  ") -> list[str]:
+def wrap(text: str, indent: str, width: int | None) -> list[str]:
     """``text`` on one line (no terminal) or wrapped to ``width`` with a hanging indent."""
     flat = printable(text)
     if width is None:
@@ -73,7 +73,7 @@ def wrap(text: str, indent: str, width: int | None, *, hang: str = "  ") -> list
         flat,
         width=width,
         initial_indent=indent,
-        subsequent_indent=indent + hang,
+        subsequent_indent=indent + "  ",
         break_long_words=False,
         break_on_hyphens=False,
     ) or [indent]
