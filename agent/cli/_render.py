@@ -36,6 +36,7 @@ def result_json(result: RunResult) -> dict[str, Any]:
         "questions": [
             {
                 "id": q["id"],
+                "alias": q.get("alias"),
                 "text": q["text"],
                 "trigger": q.get("trigger"),
                 "options": list(q.get("options", [])),
