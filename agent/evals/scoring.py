@@ -27,18 +27,20 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
 
-from agent.engine.transcript import Transcript
 from agent.errors import UserError, dotted, first_problem
 from agent.evals.checks import CHECKS, Outcome, Subject, build_check, run_check
 from agent.evals.judge import Judge
 from agent.evals.results import CriterionResult, ScoreContext
 from agent.skill.model import Criterion, Skill
 from agent.skill.policy import line_of
+
+if TYPE_CHECKING:
+    from agent.engine.transcript import Transcript
 
 SCORERS_FILE = "scorers.yaml"
 """The skill's default scorer mapping, beside its SKILL.md."""
