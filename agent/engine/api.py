@@ -237,6 +237,7 @@ async def _prepare(
     tools: Sequence[BaseTool] | None,
     data_dir: Path | None,
     recursion_limit: int,
+    new: bool = False,
 ) -> _Run:
     switched = portable_spec(model) if isinstance(model, str) else None
     if switched is not None and switched != recipe.model and recipe.model is not None:
@@ -248,7 +249,7 @@ async def _prepare(
         )
         model = switched
     chat = await _model(run_store, thread_id, recipe, model)
-    ledger = await open_ledger(run_store, thread_id)
+    ledger = await open_ledger(run_store, thread_id, new=new)
     journal = StoreJournal(ledger)
     context = RunContext(
         model=chat,
@@ -266,19 +267,43 @@ async def _prepare(
     )
 
 
+@dataclass
+class _Last:
+    """The thread's state as the run's own stream left it: what a re-read would return.
+
+    The last ``values`` chunk is the last checkpoint's values and ``__interrupt__``
+    updates are its pending interrupts, so a run that ends or pauses needs no read
+    of the checkpoint it just wrote.
+    """
+
+    values: dict[str, Any] | None = None
+    interrupts: list[Interrupt] = field(default_factory=list)
+
+    def see(self, mode: str, chunk: Any) -> None:
+        if mode == "values" and isinstance(chunk, dict):
+            self.values = chunk
+        elif mode == "updates" and isinstance(chunk, dict) and "__interrupt__" in chunk:
+            self.interrupts.extend(chunk["__interrupt__"])
+
+
 async def _drive(run: _Run, payload: Any) -> AsyncIterator[RunEvent]:
     """Advance the thread until it ends or pauses, yielding events; then record and send."""
     graph = run.graph
     failure: dict[str, Any] | None = None
+    last: _Last = _Last()
     try:
-        async for _ns, mode, chunk in graph.astream(
+        async for ns, mode, chunk in graph.astream(
             payload,
             run.config,
             context=run.context,
-            stream_mode=["updates", "custom"],
+            stream_mode=["updates", "custom", "values"],
             durability="sync",
             subgraphs=True,
         ):
+            if not ns:
+                last.see(mode, chunk)
+            if mode == "values":
+                continue
             convert = from_custom if mode == "custom" else from_update
             for event in convert(run.thread_id, chunk):
                 yield event
@@ -294,13 +319,16 @@ async def _drive(run: _Run, payload: Any) -> AsyncIterator[RunEvent]:
         spent = usage_of(exc)
         if spent.calls:
             failure["usage"] = {k: v for k, v in spent.model_dump().items() if v}
-    snapshot = await graph.aget_state(run.config)
-    if failure is not None and snapshot.next:
-        failure["node"] = snapshot.next[0]
-    result = result_of(run.thread_id, snapshot.values, snapshot.interrupts, failure)
+    values, interrupts = last.values, last.interrupts
+    if failure is not None or values is None:
+        snapshot = await graph.aget_state(run.config)
+        values, interrupts = snapshot.values, list(snapshot.interrupts)
+        if failure is not None and snapshot.next:
+            failure["node"] = snapshot.next[0]
+    result = result_of(run.thread_id, values, interrupts, failure)
     result = replace(result, outputs=_in_skill_order(result.outputs, run.skillset))
     await run.store.update_run(run.thread_id, status=result.status, error=failure)
-    await _send_approved(run, snapshot.values)
+    await _send_approved(run, values)
     yield RunEvent(thread_id=run.thread_id, kind="status", at=now(), data=asdict(result))
 
 
@@ -395,6 +423,7 @@ async def run_events(
                 tools=tools,
                 data_dir=data_dir,
                 recursion_limit=recursion_limit,
+                new=True,
             )
             yield RunEvent(
                 thread_id=thread_id, kind="run_started", at=now(), skill=skillset.skill.name

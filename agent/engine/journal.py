@@ -69,9 +69,12 @@ class _Ledger:
         self.keys.add(key)
 
 
-async def open_ledger(store: RunStore, thread_id: str) -> _Ledger:
-    """The journal of ``thread_id`` for the driver that holds its lock."""
-    return _Ledger(store, thread_id, await store.journal_keys(thread_id))
+async def open_ledger(store: RunStore, thread_id: str, *, new: bool = False) -> _Ledger:
+    """The journal of ``thread_id`` for the driver that holds its lock.
+
+    ``new``: the thread was registered by this very call, so it has no rows to read.
+    """
+    return _Ledger(store, thread_id, set() if new else await store.journal_keys(thread_id))
 
 
 class _Rounds:
