@@ -54,6 +54,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent.errors import SkillParseError
+from agent.skill import _yaml
 from agent.skill.model import Skill
 
 POLICY_FILENAME = "policy.yaml"
@@ -232,8 +233,8 @@ def policy_problems(policy: Policy, skill: Skill) -> list[str]:
 def parse_policy(text: str, *, path: str | None = None) -> Policy:
     """Validate policy YAML; a mistake raises ``SkillParseError`` at ``path:line``."""
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        root = _yaml.compose(text)
+        data = _yaml.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
