@@ -18,6 +18,7 @@ from agent.errors import ModelOutputError
 from agent.graph._context import SkillContext, call_model, events, note, now, run_context, usage_of
 from agent.graph.prompts import step_messages
 from agent.graph.state import RunState
+from agent.graph.step_tools import tools_for
 from agent.llm.base import Message, ModelRequest, ToolCallRecord
 
 
@@ -118,7 +119,7 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
                         feedback=state.get("feedback", {}).get(step_id, []),
                     ),
                     schema=ctx.schemas.step_for(step_id),
-                    tools=run_context(runtime).tools,
+                    tools=tools_for(ms, ctx.policy, run_context(runtime).tools),
                 ),
             )
         except ModelOutputError as exc:
