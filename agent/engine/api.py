@@ -29,11 +29,17 @@ from langgraph.errors import GraphRecursionError
 from langgraph.types import Command, Interrupt
 
 from agent.engine import outbox
-from agent.engine._export import build_transcript
+from agent.engine._export import accepted_attempts, build_transcript
 from agent.engine._scripted import scripted_model
 from agent.engine.answers import Answer, check_answers
 from agent.engine.events import RunEvent, from_custom, from_update
-from agent.engine.journal import MODEL_KINDS, StoreEffects, StoreJournal, open_ledger
+from agent.engine.journal import (
+    MODEL_KINDS,
+    StoreEffects,
+    StoreJournal,
+    effect_records,
+    open_ledger,
+)
 from agent.engine.recipe import (
     Recipe,
     make_recipe,
@@ -682,6 +688,7 @@ async def export_transcript(
         info = await _owned(run_store, thread_id, principal)
         values, _ = await _read(run_store, thread_id)
         status = await _status(run_store, thread_id, info)
+        journal = await run_store.journal_entries(thread_id)
     recipe = Recipe.model_validate(info.recipe)
     return build_transcript(
         thread_id,
@@ -691,4 +698,5 @@ async def export_transcript(
         include_scratchpad=include_scratchpad,
         recipe=recipe,
         failure=status.failure,
+        effects=effect_records(journal, *accepted_attempts(values)),
     )
