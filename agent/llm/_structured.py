@@ -86,9 +86,43 @@ FORCED_ANSWER = {"type": "function", "function": {"name": ANSWER_TOOL}}
 """``tool_choice`` that forces the answer tool."""
 
 
+def _lean(node: Any, *, names: bool = False) -> Any:
+    """``node`` without what tells a model nothing: generated titles, ``null`` alternatives.
+
+    ``names`` marks a mapping whose keys are property or definition names, kept as they are.
+    """
+    if isinstance(node, list):
+        return [_lean(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if names:
+        return {k: _lean(v) for k, v in node.items()}
+    options = node.get("anyOf")
+    if isinstance(options, list) and {"type": "null"} in options and len(options) == 2:
+        (kept,) = [o for o in options if o != {"type": "null"}]
+        rest = {k: v for k, v in node.items() if k != "anyOf"}
+        return _lean({**kept, **rest})
+    return {
+        k: _lean(v, names=k in ("properties", "$defs"))
+        for k, v in node.items()
+        if not (k == "title" and isinstance(v, str)) and not (k == "default" and v is None)
+    }
+
+
+@functools.cache
+def prompt_schema(schema: type[BaseModel]) -> str:
+    """The schema as a prompt states it: compact, without generated titles or ``null`` options.
+
+    It costs prompt tokens on every call; what it leaves out (an optional field may also
+    be null) changes nothing the reply's validation accepts.
+    """
+    lean = _lean(_json_schema(schema))
+    return json.dumps(lean, ensure_ascii=False, separators=(",", ":"))
+
+
 def schema_instruction(schema: type[BaseModel], mode: Mode) -> Message:
     """A system message stating the schema, for modes where the server does not enforce it."""
-    text = json.dumps(_json_schema(schema), ensure_ascii=False)
+    text = prompt_schema(schema)
     if mode == "tool":
         how = (
             f"When you have the result, call the {ANSWER_TOOL} tool with it as the arguments. "
