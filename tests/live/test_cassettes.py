@@ -32,13 +32,7 @@ def _transport(model: ChatModel) -> ReplayTransport:
     return transport
 
 
-STALE = {
-    "incident-response": (
-        "recorded before per-step tools (5ba779e): each step now offers its policy's "
-        "step_tools plus more_tools, so the step requests' `tools` differ; re-record with "
-        "`make test-live RECORD=1` and drop this entry"
-    ),
-}
+STALE: dict[str, str] = {}
 """Cassettes a request-shape change made stale; strict, so a re-recorded one must be removed."""
 
 
