@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import UnknownQuestionError, UserError
 from agent.graph.questions import choice_of, decision_of
@@ -12,7 +14,41 @@ Answer = str | dict[str, Any]
 """An answer as the run API takes it: the text, ``{text, by}`` saying who gave it, or for
 an approval LangChain's HITL decisions payload ``{"decisions": [{"type": ...}], "by": ...}``."""
 
-__all__ = ["Answer", "check_answers", "choice_of", "match_answers"]
+__all__ = ["Answer", "HITLResponse", "as_answer", "check_answers", "choice_of", "match_answers"]
+
+
+class EditedAction(BaseModel):
+    """The action a reviewer approves instead of the proposed one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    args: dict[str, Any]
+
+
+class HITLDecision(BaseModel):
+    """One reviewer decision, as LangChain's human-in-the-loop middleware shapes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["approve", "edit", "reject"]
+    message: str | None = None
+    edited_action: EditedAction | None = None
+
+
+class HITLResponse(BaseModel):
+    """An approval's answer as decisions (``{"decisions": [...]}``): the front doors take it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decisions: list[HITLDecision] = Field(min_length=1, max_length=1)
+
+
+def as_answer(value: str | HITLResponse, by: str) -> Answer:
+    """A front door's answer recorded as given by ``by`` (the caller, whatever the body says)."""
+    if isinstance(value, str):
+        return {"text": value, "by": by}
+    return {**value.model_dump(exclude_none=True), "by": by}
 
 
 def match_answers(
