@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-browser lint bench test-lowest inspector test-live
+.PHONY: demo test test-browser lint bench test-lowest inspector test-live langgraph-server
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -41,7 +41,19 @@ $(INSPECTOR):
 			@modelcontextprotocol/inspector@$(INSPECTOR_VERSION); \
 	else echo "npm not found: tests/mcp/test_inspector.py will skip"; fi
 
-test: lint inspector
+# LangGraph Server (`langgraph dev`) for tests/langgraph, in a venv of its own: langgraph-api
+# pins a jsonschema-rs that schemathesis (in .venv) cannot share. Rebuilt when pyproject changes.
+LANGGRAPH_VENV := .venv-langgraph
+LANGGRAPH_STAMP := $(LANGGRAPH_VENV)/.installed-stamp
+
+langgraph-server: $(LANGGRAPH_STAMP)
+
+$(LANGGRAPH_STAMP): pyproject.toml
+	test -x $(LANGGRAPH_VENV)/bin/python || python3 -m venv $(LANGGRAPH_VENV)
+	$(LANGGRAPH_VENV)/bin/python -m pip install -q -e '.[langgraph-server]'
+	touch $(LANGGRAPH_STAMP)
+
+test: lint inspector langgraph-server
 	$(BIN)/pytest -q
 
 # The suite against the lowest versions our dependency ranges admit (direct dependencies
@@ -50,7 +62,7 @@ test: lint inspector
 # that to seconds).
 LOWEST := .venv-lowest
 
-test-lowest: $(STAMP)
+test-lowest: $(STAMP) $(LANGGRAPH_STAMP)
 	test -x $(BIN)/uv || $(BIN)/python -m pip install -q uv
 	rm -rf $(LOWEST)
 	$(BIN)/uv venv -q --python $(BIN)/python $(LOWEST)

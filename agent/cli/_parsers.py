@@ -188,6 +188,11 @@ def add_threads(subparsers: Subparsers) -> None:
     transcript.add_argument(
         "--include-scratchpad", action="store_true", help="include the private scratchpad"
     )
+    transcript.add_argument(
+        "--langgraph",
+        metavar="URL",
+        help="read the thread from a LangGraph Server at URL (langgraph dev) instead of --db",
+    )
     transcript.set_defaults(handler=_handler("_threads:run_transcript"))
 
     audit = subparsers.add_parser("audit", help="check a run's audit log")
@@ -209,6 +214,26 @@ def add_graph(subparsers: Subparsers) -> None:
         "--format", choices=("mermaid", "ascii"), default="mermaid", help="drawing format"
     )
     parser.set_defaults(handler=_handler("_graph:run_graph"))
+
+
+def add_langgraph_config(subparsers: Subparsers) -> None:
+    """``langgraph-config DIR``: a langgraph.json serving a folder of skills."""
+    parser = subparsers.add_parser(
+        "langgraph-config",
+        help="write a langgraph.json that serves a folder of skills on LangGraph Server",
+        description="Write a langgraph.json with one graph per skill in DIR, for "
+        "`langgraph dev` (langgraph-cli[inmem]) or the Agent Server.",
+    )
+    parser.add_argument("folder", type=Path, metavar="DIR", help="a folder of skills")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="folder for langgraph.json and skillweave_graphs.py (default: the current one)",
+    )
+    parser.set_defaults(handler=_handler("_langgraph:run_langgraph_config"))
 
 
 def add_eval(subparsers: Subparsers) -> None:
@@ -379,6 +404,7 @@ COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "transcript": add_threads,
     "audit": add_threads,
     "graph": add_graph,
+    "langgraph-config": add_langgraph_config,
     "eval": add_eval,
     "score": add_score,
     "demo": add_demo,

@@ -49,9 +49,16 @@ def run_threads(args: argparse.Namespace) -> int:
 
 def run_transcript(args: argparse.Namespace) -> int:
     """The Transcript JSON document, on stdout or into ``-o FILE``."""
-    transcript = asyncio.run(
-        api.export_transcript(args.thread, db=args.db, include_scratchpad=args.include_scratchpad)
-    )
+    if args.langgraph:
+        from agent.cli._langgraph import server_transcript
+
+        transcript = server_transcript(args.langgraph, args.thread, args.include_scratchpad)
+    else:
+        transcript = asyncio.run(
+            api.export_transcript(
+                args.thread, db=args.db, include_scratchpad=args.include_scratchpad
+            )
+        )
     text = transcript.model_dump_json(indent=2, exclude_none=False) + "\n"
     if args.output is None:
         sys.stdout.write(text)

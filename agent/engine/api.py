@@ -28,6 +28,7 @@ from langchain_core.tools import BaseTool
 from langgraph.errors import GraphRecursionError
 from langgraph.types import Command, Interrupt
 
+from agent._data import data_dir_path
 from agent.engine import outbox
 from agent.engine._export import build_transcript
 from agent.engine._scripted import scripted_model
@@ -42,7 +43,7 @@ from agent.engine.recipe import (
     recipe_settings,
     resolve_recipe,
 )
-from agent.engine.store import RunStore, ThreadInfo, data_dir_path, open_store
+from agent.engine.store import RunStore, ThreadInfo, open_store
 from agent.engine.transcript import Transcript
 from agent.errors import (
     RunNotPausedError,
@@ -54,6 +55,7 @@ from agent.errors import (
 )
 from agent.graph._context import GraphSettings, RunContext, now
 from agent.graph.compile import compile_skill
+from agent.graph.questions import question_of
 from agent.llm._usage import usage_of
 from agent.llm.base import ChatModel
 from agent.plugins import ACTION_WEBHOOK_ENV, ToolContext, load_tools
@@ -103,10 +105,13 @@ def _usage(values: Mapping[str, Any], failure: Mapping[str, Any] | None = None) 
     return {"total": total, "by_node": by_node, "reported": total["estimated_calls"] == 0}
 
 
+def _asked(interrupts: Sequence[Interrupt]) -> list[tuple[Interrupt, dict[str, Any]]]:
+    """The pending interrupts that ask a question, each with its question record."""
+    return [(i, q) for i in interrupts if (q := question_of(i.value)) is not None]
+
+
 def _questions(interrupts: Sequence[Interrupt]) -> list[dict[str, Any]]:
-    return [
-        q for i in interrupts if isinstance(i.value, dict) for q in i.value.get("questions", [])
-    ]
+    return [q for _, q in _asked(interrupts)]
 
 
 def result_of(
@@ -324,14 +329,20 @@ async def _send_approved(run: _Run, values: Mapping[str, Any]) -> None:
 
 
 def _answer_command(
-    thread_id: str, interrupt: Interrupt, answers: Mapping[str, Answer] | None
+    thread_id: str, interrupts: Sequence[Interrupt], answers: Mapping[str, Answer] | None
 ) -> Command[Any]:
-    """The resume command for a paused run, after checking every answer."""
-    questions = _questions([interrupt])
+    """The resume command for a paused run, after checking every answer.
+
+    Each question is its own interrupt: the command resumes the answered ones by
+    interrupt id; the others keep waiting.
+    """
+    asked = _asked(interrupts)
+    questions = [q for _, q in asked]
     known = ", ".join(f"{q.get('alias', q['id'])} ({q['id']})" for q in questions)
     if not answers:
         raise UnknownQuestionError(f"thread '{thread_id}' is waiting for answers to: {known}")
-    return Command(resume={interrupt.id: check_answers(thread_id, questions, answers)})
+    checked = check_answers(thread_id, questions, answers)
+    return Command(resume={i.id: checked[q["id"]] for i, q in asked if q["id"] in checked})
 
 
 async def run_events(
@@ -445,7 +456,7 @@ async def _continue(run: _Run, answers: Mapping[str, Answer] | None, recorded: s
         # Killed before the first checkpoint: start over from the recipe's inputs.
         return {"inputs": dict(run.recipe.inputs), "started_at": now()}
     if snapshot.interrupts:
-        return _answer_command(run.thread_id, snapshot.interrupts[0], answers)
+        return _answer_command(run.thread_id, snapshot.interrupts, answers)
     status = snapshot.values.get("status")
     if status in ("completed", "blocked") and recorded == status:
         raise RunNotPausedError(
@@ -662,4 +673,28 @@ async def export_transcript(
         include_scratchpad=include_scratchpad,
         recipe=recipe,
         failure=status.failure,
+    )
+
+
+def transcript_of_state(
+    thread_id: str,
+    values: Mapping[str, Any],
+    interrupts: Sequence[Mapping[str, Any]],
+    *,
+    include_scratchpad: bool = False,
+) -> Transcript:
+    """The transcript of a thread another server keeps (LangGraph Server's thread state).
+
+    ``values`` and ``interrupts`` are the state as that server returns it (JSON);
+    nothing is read from a run database, so no recipe names the model.
+    """
+    pending = [Interrupt(value=i.get("value"), id=str(i.get("id") or "")) for i in interrupts]
+    result = result_of(thread_id, values, pending)
+    return build_transcript(
+        thread_id,
+        dict(values),
+        status=result.status,
+        usage=result.usage,
+        include_scratchpad=include_scratchpad,
+        failure=result.failure,
     )

@@ -9,7 +9,6 @@ context as a :class:`RunContext`, so one compiled graph serves every run.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -71,18 +70,34 @@ class RunContext:
     journal: Journal | None = None
 
 
-_DEFAULT: list[RunContext] = []
+def _given(runtime: Runtime[Any]) -> RunContext | None:
+    """The context the engine gave the run; None on LangGraph Server.
+
+    The server fills the context schema from the run's configuration when no context
+    is given, which makes a ``RunContext`` whose model is the configured spec string.
+    """
+    context = runtime.context
+    if isinstance(context, RunContext) and not isinstance(context.model, str):
+        return context
+    return None
 
 
 def run_context(runtime: Runtime[Any]) -> RunContext:
-    """The run's context; without one (LangGraph Server), a model from ``SKILLWEAVE_MODEL``."""
-    if isinstance(runtime.context, RunContext):
-        return runtime.context
-    if not _DEFAULT:
-        from agent.llm.spec import build_model
+    """The run's context; without one (LangGraph Server), one from the run's configuration."""
+    if (given := _given(runtime)) is not None:
+        return given
+    from agent.graph.server import served_context
 
-        _DEFAULT.append(RunContext(model=build_model(os.environ.get("SKILLWEAVE_MODEL"))))
-    return _DEFAULT[0]
+    return served_context()
+
+
+def run_tools(runtime: Runtime[Any], skill: Skill, inputs: dict[str, Any]) -> tuple[BaseTool, ...]:
+    """The run's tools; without a context (LangGraph Server), over the input's evidence."""
+    if (given := _given(runtime)) is not None:
+        return given.tools
+    from agent.graph.server import served_tools
+
+    return served_tools(skill, inputs)
 
 
 async def call_model(runtime: Runtime[Any], request: ModelRequest[T]) -> ModelResponse[T]:

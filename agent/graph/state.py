@@ -22,6 +22,7 @@ from agent.audit import chain_events
 
 RunStatus = Literal["running", "completed", "blocked", "failed"]
 Outcome = Literal["allow", "revise", "approve", "block"]
+Decision = Literal["approve", "edit", "reject"]
 
 _OPEN = ConfigDict(extra="allow")
 
@@ -61,6 +62,10 @@ class QuestionRecord(TypedDict):
     kind: Literal["clarify", "approval"]
     step: str | None
     alias: NotRequired[str]
+    rule: NotRequired[str]
+    """An approval's policy rule (the one that asked)."""
+    action: NotRequired[dict[str, Any]]
+    """An approval's action as the step proposed it (``id``, ``type``, ``step``, its args)."""
 
 
 @with_config(_OPEN)
@@ -71,6 +76,13 @@ class AnswerRecord(TypedDict):
     by: str
     at: str
     approved: NotRequired[bool]
+    choice: NotRequired[str]
+    decision: NotRequired[Decision]
+    """An approval's decision in LangChain's HITL terms."""
+    message: NotRequired[str]
+    """Why an approval was rejected, when the reviewer said."""
+    edited_action: NotRequired[dict[str, Any]]
+    """``{name, args}``: the action the reviewer approved instead of the proposed one."""
 
 
 @with_config(_OPEN)
@@ -114,6 +126,17 @@ UsageRow = dict[str, int]
 """``{prompt_tokens, completion_tokens, calls, ...}`` of one call purpose."""
 
 
+def merge_records(
+    left: dict[str, AnswerRecord], right: dict[str, AnswerRecord]
+) -> dict[str, AnswerRecord]:
+    """Answers by question id, added to (the reducer of ``answers`` and ``approvals``).
+
+    Several questions are answered in one superstep (one ``ask`` task each), so the
+    channels take every task's additions.
+    """
+    return {**left, **right}
+
+
 def add_usage(left: dict[str, UsageRow], right: dict[str, UsageRow]) -> dict[str, UsageRow]:
     """Usage by purpose, added up (the reducer of the ``usage`` channel)."""
     merged = {k: dict(v) for k, v in left.items()}
@@ -145,10 +168,10 @@ class RunState(TypedDict, total=False):
     actions: list[ActionRecord]
     evidence: list[str]
     pending: list[QuestionRecord]
-    """Questions waiting for a human; the ``ask`` node interrupts with them."""
+    """Questions waiting for a human; one ``ask`` task per question interrupts with it."""
     questions: Annotated[list[QuestionRecord], operator.add]
-    answers: dict[str, AnswerRecord]
-    approvals: dict[str, AnswerRecord]
+    answers: Annotated[dict[str, AnswerRecord], merge_records]
+    approvals: Annotated[dict[str, AnswerRecord], merge_records]
     feedback: dict[str, list[str]]
     attempts: dict[str, int]
     clarify_rounds: dict[str, int]

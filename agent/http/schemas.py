@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.engine.answers import HITLResponse
+
 
 class Problem(BaseModel):
     """Every error response: what went wrong, in one sentence."""
@@ -109,11 +111,15 @@ class RunSummary(BaseModel):
 
 
 class AnswersIn(BaseModel):
-    """Answers by question id or alias (``q1``); a choice question takes one of its options."""
+    """Answers by question id or alias (``q1``); a choice question takes one of its options.
+
+    An approval also takes LangChain's HITL decisions (``{"decisions": [{"type":
+    "approve" | "edit" | "reject", ...}]}``).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    answers: dict[str, str] = Field(min_length=1)
+    answers: dict[str, str | HITLResponse] = Field(min_length=1)
 
 
 class PendingQuestion(QuestionOut):
