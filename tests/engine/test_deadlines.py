@@ -150,7 +150,8 @@ async def test_the_answer_fallback_makes_the_on_call_engineer_ic_until_handed_of
     paused = await _start(seed, tmp_path, db, script, _without_reminders(seed))
     qid = paused.questions[0]["id"]
     done = await apply_deadlines(paused.thread_id, now=_later(minutes=6), db=db)
-    assert done is not None and done.status == "completed", done
+    assert done is not None
+    assert done.status == "completed", done
     values, _ = await api.read_state(paused.thread_id, db=db)
     assert values["facts"]["incident_commander"] == "on-call engineer"
     assert values["answers"][qid]["by"] == "deadline:classify-within-five-minutes"
