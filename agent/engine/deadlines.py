@@ -12,6 +12,8 @@ The fallback reaches the graph as a resume value carrying the instant
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from contextlib import AsyncExitStack
 from datetime import datetime
 from pathlib import Path
@@ -27,15 +29,20 @@ from agent.engine.api import (
     _prepare,
     _Run,
     _snapshot,
+    list_runs,
 )
 from agent.engine.recipe import Recipe, recipe_policy, resolve_recipe
 from agent.engine.store import RunStore, ThreadInfo, open_store
-from agent.errors import ThreadBusyError
+from agent.errors import SkillweaveError, ThreadBusyError
 from agent.graph._context import SYSTEM_CLOCK, Clock, FixedClock, iso
 from agent.graph.timers import CLOCK_KEY, due_times
 from agent.skill.policy import Policy, load_policy
 
-__all__ = ["apply_deadlines", "next_deadline"]
+__all__ = ["apply_deadlines", "keep_clocks", "next_deadline"]
+
+log = logging.getLogger(__name__)
+_MIN_WAIT = 0.2
+"""Seconds between passes at least, so a run whose due deadline cannot apply yet never spins."""
 
 
 def _policy(thread_id: str, info: ThreadInfo) -> Policy | None:
@@ -122,3 +129,40 @@ async def _runnable(
         recursion_limit=DEFAULT_RECURSION_LIMIT,
         clock=clock,
     )
+
+
+async def keep_clocks(
+    *, db: str | None = None, data_dir: Path | None = None, poll_seconds: float = 30.0
+) -> None:
+    """Apply the due deadlines of every paused run, until cancelled (``serve``'s clock keeper).
+
+    It sleeps until the earliest pending deadline, or ``poll_seconds`` at most so
+    that runs paused since the last pass (by anyone) are seen.
+    """
+    while True:
+        try:
+            earliest = await _pass(db, data_dir)
+        except Exception:  # a database hiccup must not stop the clocks for good
+            log.exception("keeping the clocks of paused runs failed; trying again")
+            earliest = None
+        wait = poll_seconds
+        if earliest is not None:
+            wait = min(wait, (earliest - SYSTEM_CLOCK.now()).total_seconds())
+        await asyncio.sleep(max(wait, _MIN_WAIT))
+
+
+async def _pass(db: str | None, data_dir: Path | None) -> datetime | None:
+    """Apply what is due now in each paused run; the earliest time still pending."""
+    pending: list[datetime] = []
+    for run in await list_runs(db=db, data_dir=data_dir, status="paused", limit=100_000):
+        try:
+            due = await next_deadline(run.thread_id, db=db, data_dir=data_dir)
+            if due is not None and due <= SYSTEM_CLOCK.now():
+                await apply_deadlines(run.thread_id, db=db, data_dir=data_dir)
+                due = await next_deadline(run.thread_id, db=db, data_dir=data_dir)
+        except SkillweaveError as exc:
+            log.warning("deadlines of run %s not applied: %s", run.thread_id, exc)
+            continue
+        if due is not None:
+            pending.append(due)
+    return min(pending, default=None)
