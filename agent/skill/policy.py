@@ -74,7 +74,9 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -214,6 +216,17 @@ class FactTable(_Strict):
         return parse_duration(found) if found is not None else None
 
 
+def _window_kind(value: Any) -> str:
+    return "fixed" if isinstance(value, str) else "by_fact"
+
+
+Window = Annotated[
+    Annotated[Duration, Tag("fixed")] | Annotated[FactTable, Tag("by_fact")],
+    Discriminator(_window_kind),
+]
+"""A fixed duration, or one looked up by a fact (errors name the form that was meant)."""
+
+
 def _span(value: str | FactTable, facts: Mapping[str, Any]) -> timedelta | None:
     return parse_duration(value) if isinstance(value, str) else value.lookup(facts)
 
@@ -253,7 +266,7 @@ class DeadlineRule(_TimerRule):
     template: str | None = None
     approval: str | None = Field(default=None, description="Id of the approval rule asking.")
     question_kind: Literal["clarify", "approval"] | None = None
-    within: Duration | FactTable
+    within: Window
     fallback: Literal["answer", "escalate", "block"]
     answer: str | None = None
     set: dict[str, Any] = Field(default_factory=dict)
@@ -288,7 +301,7 @@ class ReminderRule(_TimerRule):
     """While the run waits, a reminder comes due ``every`` interval from the run's start."""
 
     kind: Literal["reminder"]
-    every: Duration | FactTable
+    every: Window
 
     def interval(self, facts: Mapping[str, Any]) -> timedelta | None:
         """The cadence given ``facts`` (None: no reminders at this value)."""
