@@ -41,7 +41,7 @@ from agent.skill.policy import Policy, load_policy
 __all__ = ["apply_deadlines", "keep_clocks", "next_deadline"]
 
 log = logging.getLogger(__name__)
-_MIN_WAIT = 0.2
+_MIN_WAIT = 1.0
 """Seconds between passes at least, so a run whose due deadline cannot apply yet never spins."""
 
 

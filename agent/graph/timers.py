@@ -80,8 +80,14 @@ def reminder_times(policy: Policy | None, values: Mapping[str, Any]) -> dict[str
 def due_times(
     policy: Policy | None, values: Mapping[str, Any], questions: Sequence[Mapping[str, Any]]
 ) -> list[datetime]:
-    """Every pending deadline and next reminder of a paused run, earliest first."""
-    return sorted([*question_deadlines(questions), *reminder_times(policy, values).values()])
+    """Every pending deadline and next reminder of a paused run, earliest first.
+
+    Reminders count only while the run's own skill asks: an invoked skill's ``ask``
+    node (its steps are ``skill/step``) cannot record them in the run's state.
+    """
+    at_root = all("/" not in str(q.get("step") or "") for q in questions)
+    reminders = reminder_times(policy, values).values() if at_root else ()
+    return sorted([*question_deadlines(questions), *reminders])
 
 
 def _reminders(ctx: SkillContext, state: RunState, at: datetime) -> list[dict[str, Any]]:
@@ -90,8 +96,9 @@ def _reminders(ctx: SkillContext, state: RunState, at: datetime) -> list[dict[st
         return []  # reminders belong to the run's own skill, not an invoked one
     records = []
     facts = facts_of(state)
+    times = reminder_times(ctx.policy, state)
     for rule in ctx.policy.reminder_rules():
-        due = reminder_times(ctx.policy, state).get(rule.id)
+        due = times.get(rule.id)
         interval = rule.interval(facts)
         if due is None or interval is None or due > at:
             continue
@@ -141,13 +148,14 @@ class Expiry:
         return still
 
     def _due_rule(self, q: dict[str, Any]) -> DeadlineRule | None:
+        """The rule whose deadline passed; a due deadline whose rule is gone is cleared."""
         if not q.get("deadline") or parse_iso(str(q["deadline"])) > self.at:
             return None
-        policy = self.ctx.policy
-        found = (
-            [r for r in policy.deadline_rules() if r.id == q.get("deadline_rule")] if policy else []
-        )
-        return found[0] if found else None
+        rules = self.ctx.policy.deadline_rules() if self.ctx.policy is not None else []
+        found = next((r for r in rules if r.id == q.get("deadline_rule")), None)
+        if found is None:
+            q["deadline"] = None  # its rule left the policy: the question waits, untimed
+        return found
 
     def _record(self, q: dict[str, Any], rule: DeadlineRule, detail: dict[str, Any]) -> None:
         self.timers.append(

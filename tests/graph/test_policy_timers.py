@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from agent.errors import SkillParseError
+from agent.graph.timers import due_times
 from agent.skill.model import Guardrail, MicroSkill, Skill
 from agent.skill.policy import DeadlineRule, parse_duration, parse_policy, policy_problems
 
@@ -128,3 +129,12 @@ def test_timer_rules_leave_their_guardrail_to_the_judge() -> None:
     policy = parse_policy(DEADLINE.replace("    fallback:", "    guardrail: g\n    fallback:"))
     assert policy.ruled_guardrails() == set()
     assert policy.judged_guardrails(["g"]) == ["g"]
+
+
+def test_reminders_wait_while_an_invoked_skill_asks() -> None:
+    policy = parse_policy("rules:\n  - {id: r, kind: reminder, every: 30m, message: post}\n")
+    values = {"started_at": "2026-03-01T10:00:00.000Z"}
+    own = due_times(policy, values, [{"id": "q", "step": "triage"}])
+    invoked = due_times(policy, values, [{"id": "q", "step": "child/triage"}])
+    assert own == [datetime(2026, 3, 1, 10, 30, tzinfo=UTC)]
+    assert invoked == []
