@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import AsyncExitStack
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +91,10 @@ async def apply_deadlines(
     None if nothing was due, the run is not paused, or another caller is driving it
     right now (its answer wins; a deadline still due is applied on the next call).
     ``now`` defaults to the system clock; a given ``now`` is also the clock the run
-    advances with, so deadlines of questions asked next count from it.
+    advances with, so deadlines of questions asked next count from it (naive means UTC).
     """
-    at = now or SYSTEM_CLOCK.now()
+    at = SYSTEM_CLOCK.now() if now is None else now
+    at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
     async with AsyncExitStack() as stack:
         run_store = await stack.enter_async_context(open_store(db, data_dir=data_dir))
         if (await run_store.require_run(thread_id)).status != "paused":
@@ -106,7 +107,7 @@ async def apply_deadlines(
         due = await _due(run_store, thread_id, info) if info.status == "paused" else []
         if not due or due[0] > at:
             return None
-        clock = FixedClock(at) if now else SYSTEM_CLOCK
+        clock = FixedClock(at) if now is not None else SYSTEM_CLOCK
         run = await _runnable(run_store, thread_id, info, clock, data_dir)
         snapshot = await run.graph.aget_state(run.config)
         payload: Command[Any] = Command(resume={snapshot.interrupts[0].id: {CLOCK_KEY: iso(at)}})
