@@ -231,19 +231,21 @@ async def test_an_answer_before_the_deadline_cancels_it(
     assert _timers(values, "deadline") == []
 
 
+@pytest.mark.parametrize("deadline_first", [True, False], ids=["deadline-first", "answer-first"])
 async def test_a_concurrent_answer_and_deadline_exactly_one_wins(
-    seed: SkillSet, tmp_path: Path, db: str
+    seed: SkillSet, tmp_path: Path, db: str, deadline_first: bool
 ) -> None:
     script = _script(seed, "SEV2")
     fix = {"type": "forward-fix", "description": "patch the parser", "target": "checkout"}
     script["step:mitigate"][0]["output"]["actions"] = [fix]
     paused = await _start(seed, tmp_path, db, script, _without_reminders(seed))
     qid = paused.questions[0]["id"]
-    deadline, answer = await asyncio.gather(
+    calls = [
         apply_deadlines(paused.thread_id, now=_later(hours=1), db=db),
         api.resume(paused.thread_id, {qid: {"text": "approve", "by": "dana"}}, db=db),
-        return_exceptions=True,
-    )
+    ]
+    got = await asyncio.gather(*(calls if deadline_first else calls[::-1]), return_exceptions=True)
+    deadline, answer = got if deadline_first else got[::-1]
     values, _ = await api.read_state(paused.thread_id, db=db)
     fired = _timers(values, "deadline")
     answered = [e for e in _timers(values, "answer") if e["question_id"] == qid]
@@ -277,3 +279,16 @@ async def test_reminders_come_due_on_the_severity_cadence_without_a_model_call(
     assert (late.timers[-1]["due"], late.timers[-1]["missed"]) == ("2026-03-01T12:00:00.000Z", 2)
     status = await api.get_status(paused.thread_id, db=db)
     assert len(status.timers) == 2
+
+
+async def test_applying_twice_at_the_same_instant_applies_once(
+    seed: SkillSet, tmp_path: Path, db: str
+) -> None:
+    script = _triage_asks(seed, _script(seed, "SEV3"))
+    paused = await _start(seed, tmp_path, db, script, _without_reminders(seed))
+    late = _later(hours=4, minutes=1)
+    assert await apply_deadlines(paused.thread_id, now=late, db=db) is not None
+    assert await apply_deadlines(paused.thread_id, now=late, db=db) is None
+    values, _ = await api.read_state(paused.thread_id, db=db)
+    assert len(_timers(values, "deadline")) == 1
+    assert values["facts"]["severity"] == "SEV2"
