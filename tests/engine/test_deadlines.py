@@ -233,8 +233,9 @@ async def test_an_answer_before_the_deadline_cancels_it(
 
 @pytest.mark.parametrize("deadline_first", [True, False], ids=["deadline-first", "answer-first"])
 async def test_a_concurrent_answer_and_deadline_exactly_one_wins(
-    seed: SkillSet, tmp_path: Path, db: str, deadline_first: bool
+    seed: SkillSet, tmp_path: Path, run_db: str, deadline_first: bool
 ) -> None:
+    db = run_db  # SQLite and Postgres: the same per-thread lock decides
     script = _script(seed, "SEV2")
     fix = {"type": "forward-fix", "description": "patch the parser", "target": "checkout"}
     script["step:mitigate"][0]["output"]["actions"] = [fix]
