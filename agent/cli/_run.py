@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from agent.cli import _render
+from agent.cli._clock import catch_up
 from agent.cli._common import (
     DEMO_HINT,
     EXIT_ERRORS,
@@ -271,6 +272,7 @@ def run_answer(args: argparse.Namespace) -> int:
     driver = _driver(args)
 
     async def go() -> RunResult:
+        await catch_up(args.thread, args.db)
         status = await api.get_status(args.thread, db=args.db)
         if status.status != "paused":
             raise RunNotPausedError(
@@ -286,6 +288,7 @@ def run_resume(args: argparse.Namespace) -> int:
     driver = _driver(args)
 
     async def go() -> RunResult:
+        await catch_up(args.thread, args.db)
         status = await api.get_status(args.thread, db=args.db)
         if status.status == "paused":
             return status

@@ -8,6 +8,7 @@ import sys
 
 from agent.audit import verify_chain
 from agent.cli import _render
+from agent.cli._clock import catch_up
 from agent.cli._common import EXIT_ERRORS, EXIT_OK, print_json
 from agent.engine import api
 from agent.errors import UserError
@@ -17,6 +18,7 @@ def run_status(args: argparse.Namespace) -> int:
     """The run's status, pending questions, violations and usage."""
 
     async def go() -> tuple[api.RunResult, str | None]:
+        await catch_up(args.thread, args.db)
         result = await api.get_status(args.thread, db=args.db)
         return result, (await api.run_info(args.thread, db=args.db)).skill
 

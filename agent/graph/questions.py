@@ -99,7 +99,8 @@ def clarify_question(skill: Skill, report: dict[str, Any], step: str) -> dict[st
         text = str(report.get("question") or "") or (
             f"{trig.text}. How should I proceed?" if trig else f"Please clarify: {trigger}"
         )
-    return make_question(source=trigger, text=text, kind="clarify", step=step, trigger=trigger)
+    question = make_question(source=trigger, text=text, kind="clarify", step=step, trigger=trigger)
+    return {**question, "template": chosen.id if chosen is not None else None}
 
 
 def action_args(action: Mapping[str, Any]) -> dict[str, Any]:

@@ -76,6 +76,9 @@ class QuestionOut(BaseModel):
     options: list[str] = Field(default_factory=list)
     kind: str = "clarify"
     step: str | None = None
+    deadline: str | None = Field(
+        default=None, description="When the policy's fallback applies if unanswered (ISO, UTC)."
+    )
 
 
 class RunOut(BaseModel):
@@ -89,6 +92,9 @@ class RunOut(BaseModel):
     usage: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
     failure: dict[str, Any] | None = None
+    timers: list[dict[str, Any]] = Field(
+        default_factory=list, description="Deadlines applied and reminders due, each with its rule."
+    )
 
 
 class RunCreated(BaseModel):
@@ -128,4 +134,3 @@ class PendingQuestion(QuestionOut):
     thread_id: str
     skill: str
     asked_at: str | None = None
-    deadline: str | None = None

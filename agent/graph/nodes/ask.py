@@ -6,17 +6,21 @@ interrupt id (``Command(resume={interrupt_id: value})``); answering some leaves 
 others waiting. The node does nothing before ``interrupt()``, so re-running it on
 resume is free. Payload and resume values are documented in
 :mod:`agent.graph.questions`; a value that answers nothing (a malformed decisions
-payload) leaves the question pending, and the router asks it again.
+payload) leaves the question pending, and the router asks it again. The value
+``{CLOCK_KEY: iso}`` says that time passed instead: the task writes the instant to
+``clock_at`` and the router applies what is due then, once (:func:`timers.expire`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from langgraph.types import Command, interrupt
 
 from agent.graph._context import SkillContext, events, now
 from agent.graph.questions import answer_record, interrupt_value, response_schema
+from agent.graph.timers import CLOCK_KEY
 
 
 def _said(question: dict[str, Any], record: dict[str, Any]) -> str:
@@ -34,6 +38,8 @@ def make_ask(ctx: SkillContext) -> Any:
         reply = interrupt(
             interrupt_value(question, ctx.skill.name), response_schema=response_schema(question)
         )
+        if isinstance(reply, Mapping) and isinstance(reply.get(CLOCK_KEY), str):
+            return Command(goto="router", update={"clock_at": reply[CLOCK_KEY]})
         at = now()
         record = answer_record(question, reply, at=at)
         if record is None:
