@@ -1,0 +1,134 @@
+"""The run workflow: one per run (workflow id = thread id), a loop of advances.
+
+Each advance is an activity (:mod:`agent.temporal.activities`); between them the
+workflow waits for answers, which arrive as the ``answer`` update. Its validator
+rejects unknown question ids and choices that are not offered, and the handler
+takes the first of concurrent answers and refuses the rest, so exactly one wins.
+The ``status`` and ``questions`` queries expose where the run stands.
+
+The sandbox re-imports this module for every run: it does no work at import time
+and reaches the engine only through passed-through imports of light modules.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from agent.engine.answers import Answer, check_answers
+    from agent.engine.api import RunResult
+    from agent.errors import UserError
+    from agent.temporal.messages import WORKFLOW, Advance, StartRequest, asked
+
+ADVANCE_TIMEOUT = timedelta(hours=1)
+"""The longest one advance (model calls and tools until the next question) may take."""
+RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=10),
+)
+"""Retries after a worker died or the thread was busy; user mistakes are not retried."""
+
+
+@workflow.defn(name=WORKFLOW)
+class SkillRun:
+    """A skill run driven by workers: advance, wait for answers, advance, until it ends."""
+
+    @workflow.init
+    def __init__(self, request: StartRequest) -> None:
+        """Nothing has run yet; the first advance starts the run."""
+        self._request = request
+        self._result: RunResult | None = None
+        self._answers: dict[str, Answer] | None = None
+        self._advances = 0
+
+    @workflow.run
+    async def run(self, request: StartRequest) -> RunResult:
+        """Advance until the run is no longer waiting for a human; its last result."""
+        result = await self._advance("skillweave.start", request)
+        while result.status == "paused":
+            await workflow.wait_condition(lambda: self._answers is not None)
+            step = Advance(answers=self._answers or {}, asked=asked(result.questions))
+            result = await self._advance("skillweave.advance", step)
+        return result
+
+    async def _advance(self, activity: str, arg: Any) -> RunResult:
+        result: RunResult = await workflow.execute_activity(
+            activity,
+            arg,
+            result_type=RunResult,
+            start_to_close_timeout=ADVANCE_TIMEOUT,
+            heartbeat_timeout=timedelta(seconds=self._request.heartbeat_seconds),
+            retry_policy=RETRY,
+        )
+        self._result = result
+        self._answers = None  # applied: the run waits again, or has ended
+        self._advances += 1
+        return result
+
+    def _thread(self) -> str:
+        return workflow.info().workflow_id
+
+    def _waiting(self) -> bool:
+        """Whether the run waits for answers and none are taken (being applied) yet."""
+        return (
+            self._result is not None and self._result.status == "paused" and self._answers is None
+        )
+
+    @workflow.update
+    async def answer(self, answers: dict[str, Answer]) -> RunResult:
+        """Answer the pending questions; the run's result once the advance they start ends."""
+        if not self._waiting():  # a concurrent answer got here first
+            raise ApplicationError(
+                f"run '{self._thread()}' is not waiting for answers: another answer was taken "
+                "first",
+                type="RunNotPausedError",
+            )
+        self._answers = self._checked(answers)
+        seen = self._advances
+        await workflow.wait_condition(lambda: self._advances > seen)
+        assert self._result is not None
+        return self._result
+
+    @answer.validator
+    def _validate_answer(self, answers: dict[str, Answer]) -> None:
+        """Refuse answers before they reach history: not waiting, unknown id, bad choice."""
+        if not self._waiting():
+            status = "running" if self._result is None or self._answers else self._result.status
+            raise ApplicationError(
+                f"run '{self._thread()}' is not waiting for answers (status: {status})",
+                type="RunNotPausedError",
+            )
+        self._checked(answers)
+
+    def _checked(self, answers: dict[str, Answer]) -> dict[str, Answer]:
+        """The answers keyed by question id; an unknown id or a bad choice is refused."""
+        assert self._result is not None
+        try:
+            return check_answers(self._thread(), self._result.questions, answers)
+        except UserError as exc:
+            raise ApplicationError(str(exc), type=type(exc).__name__) from None
+
+    @workflow.update
+    async def settled(self) -> RunResult:
+        """The run's result once no advance is under way (a front door waits on this)."""
+        await workflow.wait_condition(lambda: self._result is not None and self._answers is None)
+        assert self._result is not None
+        return self._result
+
+    @workflow.query
+    def status(self) -> RunResult:
+        """Where the run stands: ``running`` while an advance is under way."""
+        if self._result is None or self._answers is not None:
+            return RunResult(self._thread(), "running")
+        return self._result
+
+    @workflow.query
+    def questions(self) -> list[dict[str, Any]]:
+        """The questions waiting for an answer (none while an advance is under way)."""
+        return list(self._result.questions) if self._waiting() and self._result else []
