@@ -52,7 +52,7 @@ from agent.errors import (
     UnknownThreadError,
     UserError,
 )
-from agent.graph._context import GraphSettings, RunContext, now
+from agent.graph._context import SYSTEM_CLOCK, Clock, GraphSettings, RunContext, iso, now
 from agent.graph.compile import compile_skill
 from agent.llm._usage import usage_of
 from agent.llm.base import ChatModel
@@ -85,6 +85,8 @@ class RunResult:
     failure: dict[str, Any] | None = None
     model: str = ""
     """Which model answered (``scripted:…`` and ``replay:…`` mean no model was called)."""
+    timers: list[dict[str, Any]] = field(default_factory=list)
+    """Deadlines applied and reminders that came due, in order (each names its rule)."""
 
 
 def _usage(values: Mapping[str, Any], failure: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -142,6 +144,7 @@ def result_of(
         error=_error_text(failure),
         failure=failure,
         model=str(values.get("model") or ""),
+        timers=[dict(t) for t in values.get("timers", [])],
     )
 
 
@@ -237,6 +240,7 @@ async def _prepare(
     tools: Sequence[BaseTool] | None,
     data_dir: Path | None,
     recursion_limit: int,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> _Run:
     switched = portable_spec(model) if isinstance(model, str) else None
     if switched is not None and switched != recipe.model and recipe.model is not None:
@@ -254,6 +258,7 @@ async def _prepare(
         model=chat,
         tools=journal.wrap(_tools(ledger, thread_id, skillset, recipe, tools, data_dir)),
         journal=journal,
+        clock=clock,
     )
     return _Run(
         run_store,
@@ -351,13 +356,17 @@ async def run_events(
     policy: Policy | None = None,
     principal: str | None = None,
     recursion_limit: int = DEFAULT_RECURSION_LIMIT,
+    clock: Clock | None = None,
 ) -> AsyncIterator[RunEvent]:
     """Drive a run and yield its events; ``inputs`` starts a new one, else the thread resumes.
 
     Starting takes ``skill`` and ``inputs`` (and optionally everything the recipe
     records); continuing takes only the thread id, plus ``answers`` for a paused
     run. ``model``/``tools`` given in code override the recipe's for this call.
+    ``clock`` is the run's time for this call (questions' deadlines; the system's
+    by default).
     """
+    clock = clock or SYSTEM_CLOCK
     async with AsyncExitStack() as stack:
         run_store = await stack.enter_async_context(open_store(db, data_dir=data_dir))
         if inputs is not None:
@@ -395,11 +404,12 @@ async def run_events(
                 tools=tools,
                 data_dir=data_dir,
                 recursion_limit=recursion_limit,
+                clock=clock,
             )
             yield RunEvent(
                 thread_id=thread_id, kind="run_started", at=now(), skill=skillset.skill.name
             )
-            payload: Any = {"inputs": dict(inputs), "started_at": now()}
+            payload: Any = {"inputs": dict(inputs), "started_at": iso(clock.now())}
         else:
             if thread_id is None:
                 raise UserError("continuing a run needs its thread id")
@@ -416,6 +426,7 @@ async def run_events(
                 tools=tools,
                 data_dir=data_dir,
                 recursion_limit=recursion_limit,
+                clock=clock,
             )
             payload = await _continue(run, answers, info.status)
         async for event in _drive(run, payload):
@@ -443,7 +454,7 @@ async def _continue(run: _Run, answers: Mapping[str, Answer] | None, recorded: s
     snapshot = await run.graph.aget_state(run.config)
     if not snapshot.values:
         # Killed before the first checkpoint: start over from the recipe's inputs.
-        return {"inputs": dict(run.recipe.inputs), "started_at": now()}
+        return {"inputs": dict(run.recipe.inputs), "started_at": iso(run.context.clock.now())}
     if snapshot.interrupts:
         return _answer_command(run.thread_id, snapshot.interrupts[0], answers)
     status = snapshot.values.get("status")
@@ -484,6 +495,7 @@ async def start(
     policy: Policy | None = None,
     principal: str | None = None,
     recursion_limit: int = DEFAULT_RECURSION_LIMIT,
+    clock: Clock | None = None,
 ) -> RunResult:
     """Run ``skill`` on ``inputs`` in a new thread until it finishes or needs a human.
 
@@ -508,6 +520,7 @@ async def start(
             policy=policy,
             principal=principal,
             recursion_limit=recursion_limit,
+            clock=clock,
         )
     )
 
@@ -522,6 +535,7 @@ async def resume(
     tools: Sequence[BaseTool] | None = None,
     principal: str | None = None,
     recursion_limit: int = DEFAULT_RECURSION_LIMIT,
+    clock: Clock | None = None,
 ) -> RunResult:
     """Answer a paused run's questions (by id or alias), or continue a run that stopped.
 
@@ -539,6 +553,7 @@ async def resume(
             tools=tools,
             principal=principal,
             recursion_limit=recursion_limit,
+            clock=clock,
         )
     )
 

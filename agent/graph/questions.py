@@ -84,7 +84,8 @@ def clarify_question(skill: Skill, report: dict[str, Any], step: str) -> dict[st
         text = str(report.get("question") or "") or (
             f"{trig.text}. How should I proceed?" if trig else f"Please clarify: {trigger}"
         )
-    return make_question(source=trigger, text=text, kind="clarify", step=step, trigger=trigger)
+    question = make_question(source=trigger, text=text, kind="clarify", step=step, trigger=trigger)
+    return {**question, "template": chosen.id if chosen is not None else None}
 
 
 _YES = frozenset({"approve", "approved", "yes", "y", "ok", "allow", "go", "go ahead"})

@@ -61,6 +61,13 @@ class QuestionRecord(TypedDict):
     kind: Literal["clarify", "approval"]
     step: str | None
     alias: NotRequired[str]
+    template: NotRequired[str | None]
+    """The question template a clarification was filled from."""
+    rule: NotRequired[str]
+    """The approval rule that asks (approval questions)."""
+    deadline: NotRequired[str | None]
+    """When the policy's fallback applies if nobody answers (ISO, UTC); None: untimed."""
+    deadline_rule: NotRequired[str]
 
 
 @with_config(_OPEN)
@@ -99,6 +106,22 @@ class StepLogEntry(TypedDict):
     confidence: float
     messages: list[dict[str, Any]]
     tool_calls: list[dict[str, Any]]
+
+
+@with_config(_OPEN)
+class TimerRecord(TypedDict):
+    """A deadline that expired (and its fallback) or a reminder that came due."""
+
+    kind: Literal["deadline", "reminder"]
+    rule_id: str
+    message: str
+    due: str
+    at: str
+    """When it was applied: the clock of whoever touched the run."""
+    question_id: NotRequired[str]
+    fallback: NotRequired[str]
+    missed: NotRequired[int]
+    """Reminder slots that passed unseen before this one."""
 
 
 class NoteRecord(TypedDict):
@@ -159,5 +182,7 @@ class RunState(TypedDict, total=False):
     scratchpad: Annotated[list[NoteRecord], operator.add]
     audit_log: Annotated[list[dict[str, Any]], chain_events]
     steps_log: Annotated[list[StepLogEntry], operator.add]
+    timers: Annotated[list[TimerRecord], operator.add]
+    """Deadlines applied and reminders due, in order (see ``agent.graph.timers``)."""
     usage: Annotated[dict[str, UsageRow], add_usage]
     """Token counts by model call purpose: ``{purpose: {prompt_tokens, ...}}``."""

@@ -3,6 +3,8 @@
 The node does nothing before ``interrupt()``, so re-running it on resume is
 free. The resume value maps question ids to answers (plain text or
 ``{text, by, at}``); questions left unanswered stay pending and are asked again.
+A resume value ``{CLOCK_KEY: iso}`` instead says that time passed: the due
+deadline fallbacks and reminders are applied at that instant (``timers``).
 """
 
 from __future__ import annotations
@@ -11,9 +13,27 @@ from typing import Any
 
 from langgraph.types import Command, interrupt
 
-from agent.graph._context import SkillContext, events, now
+from agent.graph._context import SkillContext, events, now, parse_iso
+from agent.graph.nodes.router import blocked
 from agent.graph.questions import is_approval, normalize_answer
 from agent.graph.state import RunState
+from agent.graph.timers import CLOCK_KEY, Expiry
+
+
+def _time_passed(
+    ctx: SkillContext, state: RunState, pending: list[dict[str, Any]], at: str
+) -> Command[str]:
+    """Apply what is due at ``at``; a ``block`` fallback ends the run with its reason."""
+    expiry = Expiry(ctx, state, parse_iso(at))
+    still = expiry.apply(pending)
+    update = {
+        **expiry.update(),
+        "pending": still,
+        "audit_log": events(*((t["kind"], t) for t in expiry.timers)),
+    }
+    if expiry.blocked:
+        return blocked(expiry.blocked, [], **{**update, "pending": []})
+    return Command(goto="router", update=update)
 
 
 def make_ask(ctx: SkillContext) -> Any:
@@ -23,6 +43,8 @@ def make_ask(ctx: SkillContext) -> Any:
         pending: list[dict[str, Any]] = [dict(q) for q in state.get("pending", [])]
         reply = interrupt({"questions": pending, "skill": ctx.skill.name})
         given = reply if isinstance(reply, dict) else {}
+        if isinstance(given.get(CLOCK_KEY), str):
+            return _time_passed(ctx, state, pending, given[CLOCK_KEY])
         answers: dict[str, Any] = dict(state.get("answers", {}))
         approvals: dict[str, Any] = dict(state.get("approvals", {}))
         notes: list[dict[str, Any]] = []

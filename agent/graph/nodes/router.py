@@ -17,8 +17,8 @@ from typing import Any
 from langgraph.graph import END
 from langgraph.types import Command
 
-from agent.graph import guard_rules
-from agent.graph._context import SkillContext, events
+from agent.graph import guard_rules, timers
+from agent.graph._context import SkillContext, current_time, events
 from agent.graph.questions import make_question
 from agent.graph.state import RunState
 
@@ -52,6 +52,7 @@ def approval_questions(
         request = v.get("approval") or {}
         text = request.get("question") or v["message"]
         q = make_question(source=v["rule_id"], text=text, kind="approval", step=step, trigger=None)
+        q["rule"] = v["rule_id"]
         if request.get("id"):
             q["id"] = request["id"]
         if q["id"] not in state.get("approvals", {}):
@@ -60,12 +61,18 @@ def approval_questions(
 
 
 def ask(
-    state: RunState, questions: list[dict[str, Any]], verdicts: list[dict[str, Any]], **update: Any
+    ctx: SkillContext,
+    state: RunState,
+    questions: list[dict[str, Any]],
+    verdicts: list[dict[str, Any]],
+    **update: Any,
 ) -> Command[str]:
     """Queue ``questions`` for the ``ask`` node (it interrupts once for all of them).
 
-    Each question asked for the first time gets the run's next short alias (``q1``).
+    Each question asked for the first time gets the run's next short alias (``q1``)
+    and its deadline from the policy, on the run's clock.
     """
+    facts, at = timers.facts_of(state), current_time()
     known: dict[str, dict[str, Any]] = {p["id"]: dict(p) for p in state.get("questions", [])}
     asked: list[dict[str, Any]] = []
     pending = []
@@ -73,7 +80,7 @@ def ask(
         if q["id"] in known:
             pending.append(known[q["id"]])
             continue
-        q = {**q, "alias": f"q{len(known) + len(asked) + 1}"}
+        q = {**timers.with_deadline(ctx, q, facts, at), "alias": f"q{len(known) + len(asked) + 1}"}
         asked.append(q)
         pending.append(q)
     return Command(
@@ -160,7 +167,7 @@ def make_router(ctx: SkillContext) -> Any:
             return blocked([v["message"] for v in revise], failing)
         if approve := [v for v in failing if v["outcome"] == "approve"]:
             if questions := approval_questions(state, approve, ctx.prefix + step_id):
-                return ask(state, questions, failing)
+                return ask(ctx, state, questions, failing)
             return blocked([f"not approved: {v['message']}" for v in approve], failing)
         return Command(goto=step_id)
 
