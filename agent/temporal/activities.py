@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,7 +21,9 @@ from temporalio.exceptions import ApplicationError
 
 from agent.engine import api
 from agent.engine.api import RunResult
+from agent.engine.deadlines import apply_deadlines, next_deadline
 from agent.errors import ThreadBusyError, UnknownThreadError, UserError
+from agent.skill.policy import Policy
 from agent.temporal.messages import Advance, StartRequest, asked
 
 T = TypeVar("T")
@@ -111,6 +114,7 @@ class RunActivities:
                     tools_dirs=[Path(d) for d in request.tools_dirs],
                     skill_paths=[Path(d) for d in request.skill_paths],
                     principal=request.principal,
+                    policy=Policy.model_validate(request.policy) if request.policy else None,
                 )
             return status if status.status in SETTLED else await self._carry_on(status)
 
@@ -129,6 +133,29 @@ class RunActivities:
 
         return await _engine_call(go)
 
-    def all(self) -> list[Callable[..., Awaitable[RunResult]]]:
+    @activity.defn(name="skillweave.next_deadline")
+    async def next_deadline(self) -> datetime | None:
+        """When the paused run's next deadline or reminder is due (None: no clock runs)."""
+        thread_id = _thread_id()
+        return await _engine_call(
+            lambda: next_deadline(thread_id, db=self.db, data_dir=self.data_dir)
+        )
+
+    @activity.defn(name="skillweave.deadlines")
+    async def deadlines(self) -> RunResult:
+        """Apply what came due (fallbacks and reminders, audited); where the run then stands.
+
+        Nothing due (another driver got there first, or this clock is behind the
+        server's) leaves the run as it is: the workflow asks for the next deadline again.
+        """
+        thread_id = _thread_id()
+
+        async def go() -> RunResult:
+            applied = await apply_deadlines(thread_id, db=self.db, data_dir=self.data_dir)
+            return applied or await api.get_status(thread_id, db=self.db, data_dir=self.data_dir)
+
+        return await _engine_call(go)
+
+    def all(self) -> list[Callable[..., Awaitable[object]]]:
         """Every activity, for the worker to register."""
-        return [self.start, self.advance]
+        return [self.start, self.advance, self.next_deadline, self.deadlines]

@@ -34,6 +34,8 @@ class StartRequest(BaseModel):
     tools_dirs: list[str] = Field(default_factory=list)
     skill_paths: list[str] = Field(default_factory=list)
     principal: str | None = None
+    policy: dict[str, Any] | None = None
+    """A policy (``Policy.model_dump(mode="json")``) instead of the skill's ``policy.yaml``."""
     heartbeat_seconds: float = Field(default=DEFAULT_HEARTBEAT_SECONDS, gt=0)
 
 

@@ -1,7 +1,10 @@
 """The run workflow: one per run (workflow id = thread id), a loop of advances.
 
 Each advance is an activity (:mod:`agent.temporal.activities`); between them the
-workflow waits for answers, which arrive as the ``answer`` update. Its validator
+workflow waits for answers, which arrive as the ``answer`` update, or for the
+run's next deadline, a workflow timer: when it fires an activity applies what
+came due (the policy's fallback or reminder, audited by the engine). While an
+advance or a deadline is being applied, answers are refused. The ``answer`` validator
 rejects unknown question ids and choices that are not offered, and the handler
 takes the first of concurrent answers and refuses the rest, so exactly one wins.
 The ``status`` and ``questions`` queries expose where the run stands.
@@ -12,7 +15,7 @@ and reaches the engine only through passed-through imports of light modules.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -33,6 +36,9 @@ RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=10),
 )
 """Retries after a worker died or the thread was busy; user mistakes are not retried."""
+CLOCK_FLOOR = timedelta(seconds=1)
+"""The shortest wait for a deadline: a worker's clock a little behind the server's finds
+nothing due yet, and the workflow asks again after at least this long."""
 
 
 @workflow.defn(name=WORKFLOW)
@@ -45,39 +51,65 @@ class SkillRun:
         self._request = request
         self._result: RunResult | None = None
         self._answers: dict[str, Answer] | None = None
+        self._busy = True  # until the first advance has ended
         self._advances = 0
 
     @workflow.run
     async def run(self, request: StartRequest) -> RunResult:
         """Advance until the run is no longer waiting for a human; its last result."""
-        result = await self._advance("skillweave.start", request)
+        result = await self._advance("skillweave.start", [request])
         while result.status == "paused":
-            await workflow.wait_condition(lambda: self._answers is not None)
-            step = Advance(answers=self._answers or {}, asked=asked(result.questions))
-            result = await self._advance("skillweave.advance", step)
+            if await self._answered_before_deadline():
+                step = Advance(answers=self._answers or {}, asked=asked(result.questions))
+                result = await self._advance("skillweave.advance", [step])
+                self._answers = None  # applied: the run waits again, or has ended
+            else:
+                result = await self._advance("skillweave.deadlines", [])
+            self._advances += 1
         return result
 
-    async def _advance(self, activity: str, arg: Any) -> RunResult:
-        result: RunResult = await workflow.execute_activity(
-            activity,
-            arg,
-            result_type=RunResult,
+    async def _answered_before_deadline(self) -> bool:
+        """Wait for answers until the run's next deadline; whether answers came first."""
+        deadline: datetime | None = await workflow.execute_activity(
+            "skillweave.next_deadline",
+            result_type=datetime | None,  # type: ignore[arg-type]
             start_to_close_timeout=ADVANCE_TIMEOUT,
-            heartbeat_timeout=timedelta(seconds=self._request.heartbeat_seconds),
             retry_policy=RETRY,
         )
+        timeout = None if deadline is None else max(deadline - workflow.now(), CLOCK_FLOOR)
+        try:
+            await workflow.wait_condition(lambda: self._answers is not None, timeout=timeout)
+        except TimeoutError:
+            return self._answers is not None
+        return True
+
+    async def _advance(self, activity: str, args: list[Any]) -> RunResult:
+        """Run one activity that moves the run; answers are refused meanwhile."""
+        self._busy = True
+        try:
+            result: RunResult = await workflow.execute_activity(
+                activity,
+                args=args,
+                result_type=RunResult,
+                start_to_close_timeout=ADVANCE_TIMEOUT,
+                heartbeat_timeout=timedelta(seconds=self._request.heartbeat_seconds),
+                retry_policy=RETRY,
+            )
+        finally:
+            self._busy = False
         self._result = result
-        self._answers = None  # applied: the run waits again, or has ended
-        self._advances += 1
         return result
 
     def _thread(self) -> str:
         return workflow.info().workflow_id
 
     def _waiting(self) -> bool:
-        """Whether the run waits for answers and none are taken (being applied) yet."""
+        """Whether the run waits for answers, none are taken yet and nothing is applied."""
         return (
-            self._result is not None and self._result.status == "paused" and self._answers is None
+            not self._busy
+            and self._result is not None
+            and self._result.status == "paused"
+            and self._answers is None
         )
 
     @workflow.update
@@ -99,7 +131,8 @@ class SkillRun:
     def _validate_answer(self, answers: dict[str, Answer]) -> None:
         """Refuse answers before they reach history: not waiting, unknown id, bad choice."""
         if not self._waiting():
-            status = "running" if self._result is None or self._answers else self._result.status
+            busy = self._busy or self._answers is not None
+            status = self._result.status if self._result and not busy else "running"
             raise ApplicationError(
                 f"run '{self._thread()}' is not waiting for answers (status: {status})",
                 type="RunNotPausedError",
@@ -124,7 +157,7 @@ class SkillRun:
     @workflow.query
     def status(self) -> RunResult:
         """Where the run stands: ``running`` while an advance is under way."""
-        if self._result is None or self._answers is not None:
+        if self._result is None or self._answers is not None or self._busy:
             return RunResult(self._thread(), "running")
         return self._result
 
