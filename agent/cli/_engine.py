@@ -16,19 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from agent.cli._run import Driver, _prompting, _spec, finish, load_answers
-from agent.cli._worker import temporal_missing
+from agent.cli._worker import temporal_required
 from agent.engine.answers import Answer
 from agent.engine.api import RunResult
 from agent.errors import RunNotPausedError
 from agent.skill.library import SkillSet
 
-try:
+with temporal_required():
     from agent.temporal.client import answer_run, connect, run_status, start_run
     from agent.temporal.messages import StartRequest, parse_engine
-except ImportError as exc:  # the optional extra is not installed
-    if not (exc.name or "").startswith("temporalio"):
-        raise
-    raise temporal_missing() from None
 
 
 @dataclass

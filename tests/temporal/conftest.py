@@ -36,7 +36,8 @@ def temporal_binary() -> Path:
     return Path(str(dist.locate_file(files[0]))).resolve()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -58,7 +59,7 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60
 @pytest.fixture(scope="session")
 def temporal_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``HOST:PORT`` of a dev server started for this session (headless, offline)."""
-    port = _free_port()
+    port = free_port()
     db_file = tmp_path_factory.mktemp("temporal") / "temporal.sqlite"
     proc = subprocess.Popen(
         [
