@@ -9,8 +9,9 @@ rejects unknown question ids and choices that are not offered, and the handler
 takes the first of concurrent answers and refuses the rest, so exactly one wins.
 The ``status`` and ``questions`` queries expose where the run stands.
 
-The sandbox re-imports this module for every run: it does no work at import time
-and reaches the engine only through passed-through imports of light modules.
+The sandbox re-imports this module for every run: it does no work at import time,
+and the engine modules it needs are passed through (shared with the worker's
+activities, not re-imported per run).
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class SkillRun:
             "skillweave.next_deadline",
             result_type=datetime | None,  # type: ignore[arg-type]
             start_to_close_timeout=ADVANCE_TIMEOUT,
+            heartbeat_timeout=self._heartbeat(),
             retry_policy=RETRY,
         )
         timeout = None if deadline is None else max(deadline - workflow.now(), CLOCK_FLOOR)
@@ -92,13 +94,17 @@ class SkillRun:
                 args=args,
                 result_type=RunResult,
                 start_to_close_timeout=ADVANCE_TIMEOUT,
-                heartbeat_timeout=timedelta(seconds=self._request.heartbeat_seconds),
+                heartbeat_timeout=self._heartbeat(),
                 retry_policy=RETRY,
             )
         finally:
             self._busy = False
         self._result = result
         return result
+
+    def _heartbeat(self) -> timedelta:
+        """How long an activity may go silent before it is retried on another worker."""
+        return timedelta(seconds=self._request.heartbeat_seconds)
 
     def _thread(self) -> str:
         return workflow.info().workflow_id
@@ -150,7 +156,9 @@ class SkillRun:
     @workflow.update
     async def settled(self) -> RunResult:
         """The run's result once no advance is under way (a front door waits on this)."""
-        await workflow.wait_condition(lambda: self._result is not None and self._answers is None)
+        await workflow.wait_condition(
+            lambda: self._result is not None and self._answers is None and not self._busy
+        )
         assert self._result is not None
         return self._result
 
