@@ -129,6 +129,8 @@ class Expiry:
         self.timers: list[dict[str, Any]] = _reminders(ctx, state, at)
         self.notes: list[dict[str, Any]] = []
         self.blocked: list[str] = []
+        self.escalated: dict[str, tuple[Any, Any]] = {}
+        """Fact → (from, to) moved at this instant: several questions due at once move it once."""
 
     def apply(self, pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The questions still pending after every due fallback has been applied."""
@@ -188,8 +190,17 @@ class Expiry:
     def _escalate(self, q: dict[str, Any], rule: DeadlineRule) -> dict[str, Any]:
         assert rule.escalate is not None  # the policy validates it
         fact = rule.escalate.fact
+        if fact in self.escalated:  # another question due now moved it: one level per window
+            was, level = self.escalated[fact]
+            self._record(q, rule, {"fact": fact, "from": was, "to": level})
+            return (
+                with_deadline(self.ctx, q, self.facts, self.at)
+                if level
+                else {**q, "deadline": None}
+            )
         was = self.facts.get(fact)
         level = rule.escalate.next_level(was)
+        self.escalated[fact] = (was, level)
         if level is None:
             self._record(q, rule, {"fact": fact, "from": was, "to": None})
             return {**q, "deadline": None}  # nowhere to escalate: it waits, untimed

@@ -293,3 +293,48 @@ async def test_applying_twice_at_the_same_instant_applies_once(
     values, _ = await api.read_state(paused.thread_id, db=db)
     assert len(_timers(values, "deadline")) == 1
     assert values["facts"]["severity"] == "SEV2"
+
+
+def _triage_asks_two(seed: SkillSet, script: Script) -> Script:
+    """Triage asks two questions at once (two interrupts), then goes on as in the happy path."""
+    asking = {
+        **incident.step("which service, which level?"),
+        "ambiguities": [_services_question(seed), _sev_question(seed)],
+    }
+    script["step:triage"].insert(0, reply(asking))
+    return script
+
+
+async def test_time_reaches_every_waiting_question_and_run_level_work_happens_once(
+    seed: SkillSet, tmp_path: Path, db: str
+) -> None:
+    paused = await _start(seed, tmp_path, db, _triage_asks_two(seed, _script(seed, "SEV2")))
+    assert [q["deadline"] for q in paused.questions] == ["2026-03-01T10:30:00.000Z"] * 2
+    late = _later(minutes=61)  # both deadlines and SEV2's hourly reminder are due
+    still = await apply_deadlines(paused.thread_id, now=late, db=db)
+    assert still is not None
+    assert still.status == "paused"
+    assert [parse_iso(q["deadline"]) for q in still.questions] == [late + timedelta(minutes=5)] * 2
+    values, _ = await api.read_state(paused.thread_id, db=db)
+    assert values["facts"]["severity"] == "SEV1"  # one level for one window, not one per question
+    fired = _timers(values, "deadline")
+    assert sorted(e["question_id"] for e in fired) == sorted(q["id"] for q in paused.questions)
+    assert {(e["from"], e["to"]) for e in fired} == {("SEV2", "SEV1")}
+    assert len(_timers(values, "reminder")) == 1
+
+
+async def test_a_question_answered_while_another_waits_keeps_its_answer_when_time_passes(
+    seed: SkillSet, tmp_path: Path, db: str
+) -> None:
+    script = _triage_asks_two(seed, _script(seed, "SEV2"))
+    paused = await _start(seed, tmp_path, db, script, _without_reminders(seed))
+    services, severity = (q["id"] for q in paused.questions)
+    half = await api.resume(paused.thread_id, {services: "checkout first"}, db=db)
+    assert [q["id"] for q in half.questions] == [severity]
+    still = await apply_deadlines(paused.thread_id, now=_later(minutes=31), db=db)
+    assert still is not None
+    values, _ = await api.read_state(paused.thread_id, db=db)
+    assert values["answers"][services]["text"] == "checkout first"
+    [event] = _timers(values, "deadline")
+    assert event["question_id"] == severity
+    assert [q["id"] for q in still.questions] == [severity]
