@@ -93,3 +93,21 @@ async def test_answers_take_a_run_to_its_end_on_the_workers(
     assert (await run_handle(client, thread_id).result()).status == "completed"
     with pytest.raises(RunNotPausedError):
         await answer_run(client, thread_id, {"q1": "SEV2"})
+
+
+async def test_an_approval_takes_a_decisions_payload_and_a_malformed_one_is_refused(
+    temporal_address: str, task_queue: str, postgres: str
+) -> None:
+    thread_id, result = await _paused_run(temporal_address, task_queue)
+    client = await connect(temporal_address)
+    while not any(q["kind"] == "approval" for q in result.questions):
+        result = await answer_run(client, thread_id, example_answers(result.questions))
+    [approval] = [q for q in result.questions if q["kind"] == "approval"]
+    qid = approval["id"]
+    with pytest.raises(UserError, match="the decisions for"):
+        await answer_run(client, thread_id, {qid: {"decisions": [{"type": "maybe"}]}})
+    assert (await run_status(client, thread_id)).status == "paused"
+    result = await answer_run(client, thread_id, {qid: {"decisions": [{"type": "approve"}]}})
+    values, _ = await api.read_state(thread_id, db=postgres)
+    assert values["approvals"][qid]["decision"] == "approve"
+    assert values["approvals"][qid]["approved"] is True
