@@ -19,6 +19,8 @@ EXAMPLE ?= examples/incidents/checkout-deploy-spike
 export SKILLWEAVE_HOME ?= $(CURDIR)/.skillweave
 
 demo: $(STAMP)
+	@echo "make demo: runs are kept in $(SKILLWEAVE_HOME); inspect one with:" \
+		"SKILLWEAVE_HOME=$(SKILLWEAVE_HOME) $(BIN)/skillweave status THREAD"
 	$(BIN)/skillweave validate skills
 	$(BIN)/skillweave run incident-response --evidence $(EXAMPLE) \
 		--model scripted:$(EXAMPLE)/script.yaml --answers-file $(EXAMPLE)/answers.yaml --no-input

@@ -5,6 +5,12 @@ recorded, the update waits in an outbox, and it is sent again (before the new
 one, keeping the order) on the next update. Every attempt is appended to the
 thread's status log under the data directory, so the record of who was told
 what survives the run.
+
+Each update carries an idempotency key. An update whose key the log already
+records as delivered is not sent again (a step re-run after a kill that came
+between the delivery and the engine's ledger), and webhooks get the key as an
+``Idempotency-Key`` header, so a receiver can drop the one duplicate a kill
+between the POST and the log line could still cause.
 """
 
 from __future__ import annotations
@@ -42,8 +48,8 @@ class Channel(Protocol):
 
     name: str
 
-    async def send(self, text: str) -> Delivery:
-        """Deliver ``text``; never raise for a delivery fault (return it instead)."""
+    async def send(self, text: str, key: str) -> Delivery:
+        """Deliver ``text`` once for ``key``; never raise for a delivery fault (return it)."""
         ...
 
 
@@ -60,11 +66,17 @@ class StatusLog:
         self.outbox = self.folder / f"{_safe(thread_id)}.outbox.json"
         self.thread_id = thread_id
 
-    def append(self, text: str, delivery: Delivery) -> None:
+    def append(self, text: str, key: str, delivery: Delivery) -> None:
         """Record one attempt."""
         self.folder.mkdir(parents=True, exist_ok=True)
         at = datetime.now(UTC).isoformat(timespec="seconds")
-        entry = {"at": at, "thread_id": self.thread_id, "text": text, **asdict(delivery)}
+        entry = {
+            "at": at,
+            "thread_id": self.thread_id,
+            "key": key,
+            "text": text,
+            **asdict(delivery),
+        }
         with self.path.open("a", encoding="utf-8") as out:
             out.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
@@ -75,16 +87,27 @@ class StatusLog:
         lines = self.path.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
 
-    def pending(self) -> list[str]:
-        """Updates that failed and wait to be sent again."""
+    def delivered(self, key: str) -> Delivery | None:
+        """The delivery recorded for ``key`` when it reached its channel, else None."""
+        for entry in self.entries():
+            if entry.get("key") == key and entry.get("delivered"):
+                return Delivery(
+                    channel=entry["channel"], delivered=True, resent=entry.get("resent", 0)
+                )
+        return None
+
+    def pending(self) -> list[tuple[str, str]]:
+        """Updates (text, key) that failed and wait to be sent again."""
         if not self.outbox.is_file():
             return []
-        return list(json.loads(self.outbox.read_text(encoding="utf-8")))
+        items = json.loads(self.outbox.read_text(encoding="utf-8"))
+        return [(i, "") if isinstance(i, str) else (i["text"], i["key"]) for i in items]
 
-    def set_pending(self, texts: list[str]) -> None:
+    def set_pending(self, items: list[tuple[str, str]]) -> None:
         """Replace the outbox."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.outbox.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+        queued = [{"text": text, "key": key} for text, key in items]
+        self.outbox.write_text(json.dumps(queued, ensure_ascii=False), encoding="utf-8")
 
 
 class FileChannel:
@@ -95,10 +118,13 @@ class FileChannel:
     def __init__(self, log: StatusLog) -> None:
         self.log = log
 
-    async def send(self, text: str) -> Delivery:
-        """Append the update to the thread's status log."""
+    async def send(self, text: str, key: str) -> Delivery:
+        """Append the update to the thread's status log (once for ``key``)."""
+        earlier = self.log.delivered(key)
+        if earlier is not None:
+            return earlier
         delivery = Delivery(channel="file", delivered=True)
-        self.log.append(text, delivery)
+        self.log.append(text, key, delivery)
         return delivery
 
 
@@ -110,11 +136,14 @@ class StdoutChannel:
     def __init__(self, log: StatusLog) -> None:
         self.log = log
 
-    async def send(self, text: str) -> Delivery:
-        """Print the update and record it."""
+    async def send(self, text: str, key: str) -> Delivery:
+        """Print the update and record it (once for ``key``)."""
+        earlier = self.log.delivered(key)
+        if earlier is not None:
+            return earlier
         print(f"[status update] {text}", file=sys.stdout, flush=True)
         delivery = Delivery(channel="stdout", delivered=True)
-        self.log.append(text, delivery)
+        self.log.append(text, key, delivery)
         return delivery
 
 
@@ -128,12 +157,13 @@ class WebhookChannel:
         self.log = log
         self.attempts = attempts
 
-    async def _post(self, client: httpx.AsyncClient, text: str) -> str | None:
+    async def _post(self, client: httpx.AsyncClient, text: str, key: str) -> str | None:
         """None when delivered, else why not (after ``attempts`` tries)."""
         error = "not attempted"
+        headers = {"Idempotency-Key": key} if key else {}
         for _ in range(self.attempts):
             try:
-                response = await client.post(self.url, json={"text": text})
+                response = await client.post(self.url, json={"text": text}, headers=headers)
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 continue
@@ -142,25 +172,28 @@ class WebhookChannel:
             error = f"HTTP {response.status_code}: {response.text[:200]}"
         return error
 
-    async def send(self, text: str) -> Delivery:
+    async def send(self, text: str, key: str) -> Delivery:
         """Send queued updates first (in order), then ``text``; queue whatever fails."""
-        queue = [*self.log.pending(), text]
+        earlier = self.log.delivered(key)
+        if earlier is not None:
+            return earlier
+        queue = [*self.log.pending(), (text, key)]
         resent = 0
         async with httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT) as client:
-            for index, item in enumerate(queue):
-                error = await self._post(client, item)
+            for index, (item, item_key) in enumerate(queue):
+                error = await self._post(client, item, item_key)
                 if error is not None:
                     self.log.set_pending(queue[index:])
                     delivery = Delivery(
                         channel="webhook", delivered=False, error=error, queued=True, resent=resent
                     )
-                    self.log.append(text, delivery)
+                    self.log.append(text, key, delivery)
                     return delivery
                 if index < len(queue) - 1:
                     resent += 1
         self.log.set_pending([])
         delivery = Delivery(channel="webhook", delivered=True, resent=resent)
-        self.log.append(text, delivery)
+        self.log.append(text, key, delivery)
         return delivery
 
 

@@ -132,8 +132,12 @@ class ToolLoopError(ModelError):
     """The model kept calling tools past the round bound instead of answering."""
 
 
-class ScriptedModelError(ModelError):
-    """A scripted model was called in a way its script did not foresee (test drift)."""
+class ScriptedModelError(ConfigError):
+    """A scripted model met a call its script does not cover (no reply, or not the one expected).
+
+    The script author's mistake, not a model's or a server's: a user error. No reply
+    is used up, so a run that stopped on it continues once the script is fixed.
+    """
 
 
 class ThreadBusyError(UserError):

@@ -85,14 +85,22 @@ class ToolContext:
     """Given by the engine; without it (a tool tried on its own) effects are not deduplicated."""
 
     async def once(
-        self, kind: str, args: Mapping[str, Any], do: Callable[[], Awaitable[dict[str, Any]]]
+        self, kind: str, args: Mapping[str, Any], do: Callable[[str], Awaitable[dict[str, Any]]]
     ) -> dict[str, Any]:
-        """Do an effect once per run for the same ``kind`` and ``args``."""
-        if self.effects is None:
-            return await do()
+        """Do an effect once per run for the same ``kind`` and ``args``.
+
+        ``do`` gets the effect's idempotency key (the same on every re-run of the run):
+        the engine's ledger is written after the effect, so a kill in between runs
+        ``do`` again, and the receiver must drop a record or delivery it already
+        has under that key (a file looks for it, a webhook is sent it as a header).
+        """
         text = json.dumps(dict(args), sort_keys=True, default=str, ensure_ascii=False)
         key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-        return await self.effects.once(kind, key, do)
+        scoped = hashlib.sha256(f"{self.thread_id}\0{kind}\0{key}".encode()).hexdigest()
+        idempotency_key = f"{kind}-{scoped[:32]}"
+        if self.effects is None:
+            return await do(idempotency_key)
+        return await self.effects.once(kind, key, lambda: do(idempotency_key))
 
     @classmethod
     def from_env(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from langchain_core.tools import BaseTool, tool
@@ -28,20 +29,32 @@ DESTRUCTIVE = ("rollback-deploy", "scale-up", "feature-flag-off", "redirect-traf
 NOTE = "proposal recorded; no infrastructure was changed"
 
 
-def _ledger(ctx: ToolContext, record: dict[str, Any]) -> None:
-    folder = ctx.data_dir / "actions"
-    folder.mkdir(parents=True, exist_ok=True)
+def _append_once(path: Path, key: str, record: dict[str, Any]) -> None:
+    """Append ``record`` under ``key`` unless a line already carries that key.
+
+    The engine records an effect after it happened; a kill in between runs the tool
+    again with the same key, and this is where the second copy is dropped.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file():
+        with path.open(encoding="utf-8") as lines:
+            if any(json.loads(line).get("key") == key for line in lines if line.strip()):
+                return
+    with path.open("a", encoding="utf-8") as out:
+        out.write(json.dumps({"key": key, **record}, ensure_ascii=False) + "\n")
+
+
+def _ledger(ctx: ToolContext, key: str, record: dict[str, Any]) -> None:
     name = StatusLog(ctx.data_dir, ctx.thread_id).path.name
-    with (folder / name).open("a", encoding="utf-8") as out:
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    _append_once(ctx.data_dir / "actions" / name, key, record)
 
 
 async def _propose(ctx: ToolContext, kind: str, target: str, description: str) -> str:
     action = {"type": kind, "description": redact(description), "target": target}
 
-    async def record() -> dict[str, Any]:
+    async def record(key: str) -> dict[str, Any]:
         done = {"action": action, "status": "proposed", "needs_approval": kind in DESTRUCTIVE}
-        _ledger(ctx, done)
+        _ledger(ctx, key, done)
         return done
 
     done = await ctx.once("proposal", action, record)
@@ -55,14 +68,14 @@ async def _send(ctx: ToolContext, message: str, action: dict[str, Any]) -> str:
     """
     message = redact(message)
 
-    async def deliver() -> dict[str, Any]:
+    async def deliver(key: str) -> dict[str, Any]:
         channel = open_channel(
             ctx.data_dir,
             ctx.thread_id,
             channel=ctx.channel,
             webhook_url=ctx.status_webhook_url,
         )
-        delivery = await channel.send(message)
+        delivery = await channel.send(message, key)
         record = {
             "action": {**action, "description": message, "target": delivery.channel},
             "status": "sent" if delivery.delivered else "queued",
@@ -70,7 +83,7 @@ async def _send(ctx: ToolContext, message: str, action: dict[str, Any]) -> str:
             "error": delivery.error,
             "resent": delivery.resent,
         }
-        _ledger(ctx, record)
+        _ledger(ctx, key, record)
         return record
 
     record = await ctx.once("message", {**action, "text": message}, deliver)
@@ -163,14 +176,13 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
         """
         title, owner = redact(title), redact(owner)
 
-        async def file() -> dict[str, Any]:
+        async def file(key: str) -> dict[str, Any]:
             action = {"type": "backlog-item", "description": title, "target": "backlog"}
             record = {"action": action, "owner": owner, "kind": kind, "status": "tracked"}
-            _ledger(ctx, record)
+            _ledger(ctx, key, record)
             at = datetime.now(UTC).isoformat(timespec="seconds")
             item = {"at": at, "thread_id": ctx.thread_id, "title": title, "owner": owner}
-            with (ctx.data_dir / "backlog.jsonl").open("a", encoding="utf-8") as out:
-                out.write(json.dumps({**item, "kind": kind}, ensure_ascii=False) + "\n")
+            _append_once(ctx.data_dir / "backlog.jsonl", key, {**item, "kind": kind})
             return record
 
         record = await ctx.once("backlog", {"title": title, "owner": owner, "kind": kind}, file)

@@ -26,6 +26,10 @@ def _json(value: dict[str, Any]) -> str:
     return json.dumps(scrub_value(value), ensure_ascii=False, default=str)
 
 
+class _NoArgs(BaseModel):
+    pass
+
+
 class _Window(BaseModel):
     since: str | None = None
     until: str | None = None
@@ -62,7 +66,7 @@ def make_tools(ctx: ToolContext) -> list[BaseTool]:
         return []
     bundle = open_bundle(ctx.evidence_dir)
 
-    @tool
+    @tool(args_schema=_NoArgs)
     def get_incident_description() -> str:
         """The incident description the operator wrote (untrusted text)."""
         return _json(query.description(bundle))

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import getpass
 import re
+import shutil
 import sys
+import textwrap
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, TextIO
 
+from agent.cli._common import printable
 from agent.engine.api import RunResult
 from agent.engine.events import RunEvent
+from agent.errors import ScriptedModelError
 
 _BOLD, _RESET = "\033[1m", "\033[0m"
 
@@ -31,6 +36,7 @@ def result_json(result: RunResult) -> dict[str, Any]:
         "questions": [
             {
                 "id": q["id"],
+                "alias": q.get("alias"),
                 "text": q["text"],
                 "trigger": q.get("trigger"),
                 "options": list(q.get("options", [])),
@@ -47,58 +53,47 @@ def result_json(result: RunResult) -> dict[str, Any]:
 
 
 _AUDIT_KIND = {"step_started": "step_start", "step_finished": "step_end", "audit": "audit_result"}
+_SUMMARY_LIMIT = 160
+"""A step summary is the model's prose: its first characters say enough in a progress line."""
 
 
-def progress_event(event: RunEvent, out: TextIO) -> None:
-    """One line per run event an operator cares about while a run goes on."""
-    if event.kind == "tool_called":
-        print(f"    · {event.data.get('tool')}", file=out)
-        return
-    progress({"kind": _AUDIT_KIND.get(event.kind, event.kind), "data": event.data}, out)
+def width_of(stream: TextIO) -> int | None:
+    """Columns to wrap at on a terminal; None (one line per item, never cut) otherwise."""
+    try:
+        if not stream.isatty():
+            return None
+    except ValueError:  # a closed stream
+        return None
+    return max(40, shutil.get_terminal_size((100, 24)).columns)
 
 
-def progress(event: Mapping[str, Any], out: TextIO) -> None:
-    """One line per audit event an operator cares about while a run goes on."""
-    kind, data = event["kind"], event["data"]
-    line: str | None = None
-    if kind == "plan":
-        steps = [str(s.get("id", s)) if isinstance(s, dict) else str(s) for s in _plan(data)]
-        line = f"plan: {' → '.join(steps)}" if steps else "plan ready"
-    elif kind == "step_start":
-        line = f"▸ {data.get('step')} ({data.get('mode', 'power')})"
-    elif kind == "step_end":
-        tools = data.get("tool_calls") or []
-        used = f" [tools: {', '.join(tools)}]" if tools else ""
-        line = f"  ✓ {data.get('step')}: {_short(str(data.get('summary', '')))}{used}"
-    elif kind == "verdict" and data.get("outcome") != "allow":
-        line = f"  ! {data.get('outcome')}: {_short(str(data.get('message', '')))}"
-    elif kind == "question":
-        line = f"  ? asked: {_short(str(data.get('text', '')))}"
-    elif kind == "answer":
-        line = f"  ← answer {data.get('question_id')}: {_short(str(data.get('text', '')))}"
-    elif kind == "audit_result":
-        line = f"audit: {'passed' if data.get('passed') else 'failed'}"
-    if line is not None:
-        print(line, file=out)
+def wrap(text: str, indent: str, width: int | None) -> list[str]:
+    """``text`` on one line (no terminal) or wrapped to ``width`` with a hanging indent."""
+    flat = printable(text)
+    if width is None:
+        return [f"{indent}{flat}"]
+    return textwrap.wrap(
+        flat,
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [indent]
 
 
-def _plan(data: Mapping[str, Any]) -> list[Any]:
-    steps = data.get("steps", data.get("plan", []))
-    return list(steps) if isinstance(steps, list) else []
+def label(question: Mapping[str, Any]) -> str:
+    """The id people type: the run's short alias (``q1``), the full id for older runs."""
+    return str(question.get("alias") or question["id"])
 
 
-def _short(text: str, limit: int = 100) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def describe_question(question: Mapping[str, Any]) -> list[str]:
-    """How a question reads in the terminal: id, trigger, text, choices, deadline."""
+def describe_question(question: Mapping[str, Any], width: int | None = None) -> list[str]:
+    """How a question reads in the terminal: short id, kind, where from, full text, choices."""
     kind = "approval" if question.get("kind") == "approval" else "question"
-    lines = [f"[{question['id']}] {kind}" + _from(question)]
-    lines.append(f"  {question['text']}")
+    lines = [f"[{label(question)}] {kind}" + _from(question)]
+    lines += wrap(str(question["text"]), "  ", width)
     if question.get("options"):
-        lines.append(f"  choices: {' / '.join(str(o) for o in question['options'])}")
+        lines.append(f"  choices: {' / '.join(printable(str(o)) for o in question['options'])}")
     if question.get("deadline"):
         lines.append(f"  answer by: {question['deadline']}")
     return lines
@@ -106,34 +101,109 @@ def describe_question(question: Mapping[str, Any]) -> list[str]:
 
 def _from(question: Mapping[str, Any]) -> str:
     parts = []
-    if question.get("trigger"):
-        parts.append(f"trigger {question['trigger']}")
     if question.get("step"):
         parts.append(f"step {question['step']}")
+    if question.get("trigger"):
+        parts.append(f"trigger {question['trigger']}")
     return f" ({', '.join(parts)})" if parts else ""
 
 
+class Progress:
+    """Progress lines for a run's events; remembers the questions it showed in full.
+
+    A question is shown once, when it is asked, in full (wrapped on a terminal);
+    :func:`ask` and :func:`print_result` then name it by its short id only.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.width = width_of(out)
+        self.shown: set[str] = set()
+        self._labels: dict[str, str] = {}
+
+    def event(self, event: RunEvent) -> None:
+        """Print what an operator cares about in ``event`` (nothing for the rest)."""
+        data = event.data
+        if event.kind == "question":
+            self.question(data)
+            return
+        for line in self._lines(_AUDIT_KIND.get(event.kind, event.kind), data):
+            print(line, file=self.out)
+
+    def question(self, question: Mapping[str, Any]) -> None:
+        """Show a question in full, once."""
+        self._labels[str(question["id"])] = label(question)
+        if question["id"] in self.shown:
+            return
+        self.shown.add(str(question["id"]))
+        lines = describe_question(question, None if self.width is None else self.width - 4)
+        print(f"  ? {lines[0]}", file=self.out)
+        for line in lines[1:]:
+            print(f"    {line}", file=self.out)
+
+    def _lines(self, kind: str, data: Mapping[str, Any]) -> list[str]:
+        if kind == "tool_called":
+            return [f"    · {data.get('tool')}"]
+        if kind == "plan":
+            steps = [str(s.get("id", s)) if isinstance(s, dict) else str(s) for s in _plan(data)]
+            return [f"plan: {' → '.join(steps)}" if steps else "plan ready"]
+        if kind == "step_start":
+            return [f"▸ {data.get('step')} ({data.get('mode', 'power')})"]
+        if kind == "step_end":
+            tools = data.get("tool_calls") or []
+            used = f" [tools: {', '.join(tools)}]" if tools else ""
+            summary = _short(str(data.get("summary", "")), _SUMMARY_LIMIT)
+            return wrap(f"✓ {data.get('step')}: {summary}{used}", "  ", self.width)
+        if kind == "verdict" and data.get("outcome") != "allow":
+            return wrap(f"! {data.get('outcome')}: {data.get('message', '')}", "  ", self.width)
+        if kind == "answer":
+            qid = str(data.get("question_id"))
+            said = f"← {self._labels.get(qid, qid)}: {data.get('text', '')}"
+            return wrap(said, "  ", self.width)
+        if kind == "audit_result":
+            return [f"audit: {'passed' if data.get('passed') else 'failed'}"]
+        return []
+
+
+def _plan(data: Mapping[str, Any]) -> list[Any]:
+    steps = data.get("steps", data.get("plan", []))
+    return list(steps) if isinstance(steps, list) else []
+
+
+def _short(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def ask(
-    questions: Sequence[Mapping[str, Any]], stdin: TextIO, out: TextIO
+    questions: Sequence[Mapping[str, Any]],
+    stdin: TextIO,
+    out: TextIO,
+    shown: set[str] | None = None,
 ) -> dict[str, str | dict[str, str]]:
     """Ask each question on the terminal; an empty line leaves it for later, EOF stops.
 
-    Answers record the terminal's user as who gave them.
+    A question in ``shown`` was printed in full moments ago: only its prompt is
+    repeated. Answers record the terminal's user as who gave them.
     """
     answers: dict[str, str | dict[str, str]] = {}
+    width = width_of(out)
     for question in questions:
-        print(file=out)
-        for line in describe_question(question):
-            print(line, file=out)
-        out.write("  answer (empty to skip): ")
+        if question["id"] not in (shown or set()):
+            print(file=out)
+            for line in describe_question(question, width):
+                print(line, file=out)
+        options = question.get("options") or []
+        offered = f" [{'/'.join(str(o) for o in options)}]" if options else ""
+        out.write(f"  answer {label(question)}{offered} (empty to skip): ")
         out.flush()
         reply = stdin.readline()
         if not reply:
             print(file=out)
             break
         text = reply.strip()
-        if text.isdigit() and 0 < int(text) <= len(question.get("options") or []):
-            text = str(question["options"][int(text) - 1])  # a choice picked by its number
+        if text.isdigit() and 0 < int(text) <= len(options):
+            text = str(options[int(text) - 1])  # a choice picked by its number
         if text:
             answers[str(question["id"])] = {"text": text, "by": _user()}
     return answers
@@ -162,14 +232,73 @@ def timer_lines(timers: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
-def print_result(result: RunResult, out: TextIO, *, color: bool) -> None:
-    """The human summary: outputs of a completed run, questions, violations, usage."""
+def script_gap(result: RunResult) -> str | None:
+    """Why a run stopped at a call its model script does not cover (a user's fix), or None."""
+    failure = result.failure or {}
+    if result.status == "failed" and failure.get("type") == ScriptedModelError.__name__:
+        return str(failure.get("message"))
+    return None
+
+
+def describe_actions(
+    actions: Sequence[Mapping[str, Any]], approvals: Mapping[str, Any], *, webhook: bool
+) -> list[str]:
+    """One line per action a step proposed, saying what became of it.
+
+    An action is a proposal: only a recorded approval lets it leave the run, and then
+    only to the action webhook. Without one, nothing was changed, whatever the outputs say.
+    """
+    lines = []
+    for action in actions:
+        key = f":{action.get('id', '')}:"
+        answer = next((a for qid, a in approvals.items() if key in f":{qid}:"), None)
+        what = printable(str(action.get("description") or action.get("type")))
+        if answer is None:
+            state = "recorded by its tool, no approval asked"
+        elif answer.get("approved") is True:
+            done = "handed to the action webhook" if webhook else "nothing was changed"
+            state = f"proposed, approved by {answer.get('by') or 'someone'}; {done}"
+        else:
+            state = f"proposed, rejected by {answer.get('by') or 'someone'}; nothing was changed"
+        lines.append(f"  - {action.get('type')}: {what} — {state}")
+    return lines
+
+
+def print_result(
+    result: RunResult,
+    out: TextIO,
+    *,
+    color: bool,
+    shown: AbstractSet[str] = frozenset(),
+    actions: Sequence[str] = (),
+) -> None:
+    """The human summary: outputs of a completed run, actions, questions, violations, usage.
+
+    Questions in ``shown`` were just printed in full on the same terminal: they are
+    named by their short ids only. ``actions`` are :func:`describe_actions` lines.
+    A scripted or replayed run's outputs are said to come from its file.
+    """
+    kind, _, source = result.model.partition(":")
     if result.status == "completed":
+        if kind in ("scripted", "replay"):
+            print(
+                f"(outputs written by the {'model script' if kind == 'scripted' else 'cassette'} "
+                f"{source}, written in advance: they are not a model's findings)",
+                file=out,
+            )
         _print_outputs(result.outputs, out, color=color)
+    if actions:
+        print("Actions:", file=out)
+        for line in actions:
+            print(line, file=out)
+    waiting = [q for q in result.questions if q["id"] not in shown]
     if result.questions:
         print(f"Waiting for answers ({len(result.questions)}):", file=out)
-        for question in result.questions:
-            for line in describe_question(question):
+        if len(waiting) < len(result.questions):
+            above = [label(q) for q in result.questions if q["id"] in shown]
+            print(f"  {', '.join(above)} (shown above)", file=out)
+        for question in waiting:
+            for line in describe_question(question, width_of(out)):
                 print(f"  {line}", file=out)
     if result.timers:
         print("Deadlines and reminders:", file=out)
@@ -180,7 +309,6 @@ def print_result(result: RunResult, out: TextIO, *, color: bool) -> None:
         for violation in result.violations:
             print(f"  - {violation}", file=out)
     total = result.usage.get("total", {})
-    kind, _, source = result.model.partition(":")
     if kind in ("scripted", "replay"):
         said = "scripted" if kind == "scripted" else "replayed from a cassette"
         calls = f"{said}: {total.get('calls', 0)} replies from {source}, no model was called"
@@ -193,7 +321,8 @@ def print_result(result: RunResult, out: TextIO, *, color: bool) -> None:
         )
         if result.usage.get("reported") is False:
             usage += " (the server reported no usage for some calls: partly estimated)"
-    print(f"status: {result.status} · thread {result.thread_id} · {usage}", file=out)
+    state = "stopped: the model script has no reply for a call" if script_gap(result) else None
+    print(f"status: {state or result.status} · thread {result.thread_id} · {usage}", file=out)
 
 
 def _print_outputs(outputs: Mapping[str, Any], out: TextIO, *, color: bool) -> None:

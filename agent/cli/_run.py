@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -31,6 +32,7 @@ from agent.cli._common import (
     DEMO_HINT,
     EXIT_ERRORS,
     EXIT_OK,
+    EXIT_USAGE,
     display_path,
     open_library,
     print_json,
@@ -42,6 +44,7 @@ from agent.engine.api import RunResult
 from agent.engine.events import RunEvent
 from agent.errors import ConfigError, RunNotPausedError, UnknownThreadError, UserError
 from agent.llm.spec import parse_spec
+from agent.plugins import ACTION_WEBHOOK_ENV
 
 EXIT_PAUSED = 3
 EXIT_BLOCKED = 4
@@ -138,19 +141,22 @@ class Driver:
     prompt: bool
     given: dict[str, Answer] = field(default_factory=dict)
     answered: set[str] = field(default_factory=set)
+    progress: _render.Progress = field(default_factory=lambda: _render.Progress(sys.stderr))
+    noted: bool = False
+    """Whether the scripted-replies note was printed (once per invocation)."""
 
     async def drive(self, events: AsyncIterator[RunEvent]) -> RunResult:
         """Show each event as it comes; the last one carries the result."""
         result: RunResult | None = None
-        note = None if self.json else _scripted_note(self.model)
         async for event in events:
+            note = None if self.json or self.noted else _scripted_note(self.model)
             if note is not None:
                 warn(note)
-                note = None
+                self.noted = True
             if event.kind == "status":
                 result = RunResult(**event.data)
             elif not self.json:
-                _render.progress_event(event, sys.stderr)
+                self.progress.event(event)
         assert result is not None
         return result
 
@@ -172,7 +178,7 @@ class Driver:
             if not answers and self.prompt:
                 pending = [q for q in result.questions if q["id"] not in self.answered]
                 try:
-                    answers = _render.ask(pending, sys.stdin, sys.stderr)
+                    answers = _render.ask(pending, sys.stdin, sys.stderr, self.progress.shown)
                 except KeyboardInterrupt:
                     db = f" --db {self.db}" if self.db else ""
                     raise KeyboardInterrupt(
@@ -185,18 +191,37 @@ class Driver:
         return result
 
 
-def finish(result: RunResult, args: argparse.Namespace) -> int:
-    """Print the result in the requested form and map its status to the exit code."""
+def finish(result: RunResult, args: argparse.Namespace, shown: set[str] | None = None) -> int:
+    """Print the result in the requested form and map its status to the exit code.
+
+    ``shown``: questions the progress lines printed in full; on one terminal they
+    are not printed again.
+    """
     if args.json:
         print_json(_render.result_json(result))
     else:
-        _render.print_result(result, sys.stdout, color=sys.stdout.isatty())
+        same_terminal = sys.stdout.isatty() and sys.stderr.isatty()
+        _render.print_result(
+            result,
+            sys.stdout,
+            color=sys.stdout.isatty(),
+            shown=(shown or set()) if same_terminal else set(),
+            actions=actions_of(result.thread_id, args.db),
+        )
     db = f" --db {args.db}" if args.db else ""
+    if (gap := _render.script_gap(result)) is not None:
+        print(
+            f"skillweave: run {result.thread_id} stopped: {gap}. Then continue it with: "
+            f"skillweave resume {result.thread_id}{db}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     engine = f" --engine {args.engine}" if getattr(args, "engine", None) else ""
     if result.status == "paused" and not args.json:
         print(
             f"skillweave: answer with: skillweave answer {result.thread_id}{db}{engine} "
-            "--answer QUESTION_ID=TEXT (or --answers-file FILE)",
+            f"--answer {_render.label(result.questions[0]) if result.questions else 'q1'}=TEXT "
+            "(or --answers-file FILE)",
             file=sys.stderr,
         )
     if result.status == "failed":
@@ -207,6 +232,16 @@ def finish(result: RunResult, args: argparse.Namespace) -> int:
         )
         return EXIT_ERRORS
     return EXIT_CODES.get(result.status, EXIT_ERRORS)
+
+
+def actions_of(thread_id: str, db: str | None) -> list[str]:
+    """What became of each action the run's steps proposed, as lines for the terminal."""
+    values, _ = asyncio.run(api.read_state(thread_id, db=db))
+    return _render.describe_actions(
+        values.get("actions", []),
+        values.get("approvals", {}),
+        webhook=bool(os.environ.get(ACTION_WEBHOOK_ENV)),
+    )
 
 
 def _prompting(args: argparse.Namespace) -> bool:
@@ -247,7 +282,7 @@ def run_run(args: argparse.Namespace) -> int:
         )
         return await driver.drive(events)
 
-    return finish(driver.until_done(asyncio.run(go())), args)
+    return finish(driver.until_done(asyncio.run(go())), args, driver.progress.shown)
 
 
 async def _exists(thread_id: str, db: str | None) -> bool:
@@ -289,7 +324,7 @@ def run_answer(args: argparse.Namespace) -> int:
             )
         return await driver.resume(args.thread, explicit) if explicit else status
 
-    return finish(driver.until_done(asyncio.run(go())), args)
+    return finish(driver.until_done(asyncio.run(go())), args, driver.progress.shown)
 
 
 def run_resume(args: argparse.Namespace) -> int:
@@ -307,4 +342,4 @@ def run_resume(args: argparse.Namespace) -> int:
             )
         return await driver.resume(args.thread, None)
 
-    return finish(driver.until_done(asyncio.run(go())), args)
+    return finish(driver.until_done(asyncio.run(go())), args, driver.progress.shown)

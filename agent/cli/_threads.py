@@ -10,6 +10,7 @@ from agent.audit import verify_chain
 from agent.cli import _render
 from agent.cli._clock import catch_up
 from agent.cli._common import EXIT_ERRORS, EXIT_OK, print_json
+from agent.cli._run import actions_of
 from agent.engine import api
 from agent.errors import UserError
 
@@ -28,8 +29,12 @@ def run_status(args: argparse.Namespace) -> int:
         return EXIT_OK
     if skill:
         print(f"skill: {skill}")
-    _render.print_result(result, sys.stdout, color=sys.stdout.isatty())
-    if result.error:
+    actions = actions_of(args.thread, args.db)
+    _render.print_result(result, sys.stdout, color=sys.stdout.isatty(), actions=actions)
+    db = f" --db {args.db}" if args.db else ""
+    if (gap := _render.script_gap(result)) is not None:
+        print(f"stopped: {gap}. Then continue it with: skillweave resume {args.thread}{db}")
+    elif result.error:
         print(f"error: {result.error}")
     return EXIT_OK
 

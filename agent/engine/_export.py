@@ -29,6 +29,21 @@ def _ms(start: str | None, end: str | None) -> float | None:
     return round(delta.total_seconds() * 1000, 3)
 
 
+def accepted_attempts(values: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """The step attempts the run accepted, and the one whose result still waits.
+
+    An invoked skill's accepted attempts count as its invoking step's.
+    """
+    done = {
+        a
+        for r in values.get("results", {}).values()
+        for a in [r.get("attempt"), *r.get("attempts", [])]
+        if a
+    }
+    draft = values.get("draft") or {}
+    return done, {draft["attempt"]} if draft.get("attempt") else set()
+
+
 def build_transcript(
     thread_id: str,
     values: dict[str, Any],
@@ -38,6 +53,7 @@ def build_transcript(
     include_scratchpad: bool = False,
     recipe: Recipe | None = None,
     failure: dict[str, Any] | None = None,
+    effects: list[dict[str, Any]] | None = None,
 ) -> Transcript:
     """The transcript of one run; the scratchpad only when asked for explicitly.
 
@@ -75,6 +91,7 @@ def build_transcript(
         "answers": [{"question_id": qid, **a} for qid, a in values.get("answers", {}).items()],
         "verdicts": values.get("verdicts", []),
         "actions": values.get("actions", []),
+        "effects": effects or [],
         "outputs": values.get("outputs", {}) if status == "completed" else {},
         "violations": values.get("violations", []),
         "audit_log": log,

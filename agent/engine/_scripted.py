@@ -43,11 +43,4 @@ def _parsed(text: str, is_json: bool) -> Any:
 def scripted_model(path: Path, used: Mapping[str, int]) -> ScriptedModel:
     """The script at ``path`` with the first ``used[purpose]`` replies of each purpose skipped."""
     data = _read(path) or {}
-    if isinstance(data, dict):
-        data = {
-            purpose: replies[int(used.get(str(purpose), 0)) :]
-            if isinstance(replies, list)
-            else replies
-            for purpose, replies in data.items()
-        }
-    return ScriptedModel(data, name=f"scripted:{path.name}", source=str(path))
+    return ScriptedModel(data, name=f"scripted:{path.name}", source=str(path), used=used)

@@ -30,11 +30,17 @@ from langgraph.types import Command, Interrupt
 
 from agent._data import data_dir_path
 from agent.engine import outbox
-from agent.engine._export import build_transcript
+from agent.engine._export import accepted_attempts, build_transcript
 from agent.engine._scripted import scripted_model
 from agent.engine.answers import Answer, check_answers
 from agent.engine.events import RunEvent, from_custom, from_update
-from agent.engine.journal import MODEL_KINDS, StoreEffects, StoreJournal, open_ledger
+from agent.engine.journal import (
+    MODEL_KINDS,
+    StoreEffects,
+    StoreJournal,
+    effect_records,
+    open_ledger,
+)
 from agent.engine.recipe import (
     Recipe,
     make_recipe,
@@ -246,6 +252,7 @@ async def _prepare(
     data_dir: Path | None,
     recursion_limit: int,
     clock: Clock = SYSTEM_CLOCK,
+    new: bool = False,
 ) -> _Run:
     switched = portable_spec(model) if isinstance(model, str) else None
     if switched is not None and switched != recipe.model and recipe.model is not None:
@@ -257,7 +264,7 @@ async def _prepare(
         )
         model = switched
     chat = await _model(run_store, thread_id, recipe, model)
-    ledger = await open_ledger(run_store, thread_id)
+    ledger = await open_ledger(run_store, thread_id, new=new)
     journal = StoreJournal(ledger)
     context = RunContext(
         model=chat,
@@ -276,19 +283,43 @@ async def _prepare(
     )
 
 
+@dataclass
+class _Last:
+    """The thread's state as the run's own stream left it: what a re-read would return.
+
+    The last ``values`` chunk is the last checkpoint's values and ``__interrupt__``
+    updates are its pending interrupts, so a run that ends or pauses needs no read
+    of the checkpoint it just wrote.
+    """
+
+    values: dict[str, Any] | None = None
+    interrupts: list[Interrupt] = field(default_factory=list)
+
+    def see(self, mode: str, chunk: Any) -> None:
+        if mode == "values" and isinstance(chunk, dict):
+            self.values = chunk
+        elif mode == "updates" and isinstance(chunk, dict) and "__interrupt__" in chunk:
+            self.interrupts.extend(chunk["__interrupt__"])
+
+
 async def _drive(run: _Run, payload: Any) -> AsyncIterator[RunEvent]:
     """Advance the thread until it ends or pauses, yielding events; then record and send."""
     graph = run.graph
     failure: dict[str, Any] | None = None
+    last: _Last = _Last()
     try:
-        async for _ns, mode, chunk in graph.astream(
+        async for ns, mode, chunk in graph.astream(
             payload,
             run.config,
             context=run.context,
-            stream_mode=["updates", "custom"],
+            stream_mode=["updates", "custom", "values"],
             durability="sync",
             subgraphs=True,
         ):
+            if not ns:
+                last.see(mode, chunk)
+            if mode == "values":
+                continue
             convert = from_custom if mode == "custom" else from_update
             for event in convert(run.thread_id, chunk):
                 yield event
@@ -304,13 +335,16 @@ async def _drive(run: _Run, payload: Any) -> AsyncIterator[RunEvent]:
         spent = usage_of(exc)
         if spent.calls:
             failure["usage"] = {k: v for k, v in spent.model_dump().items() if v}
-    snapshot = await graph.aget_state(run.config)
-    if failure is not None and snapshot.next:
-        failure["node"] = snapshot.next[0]
-    result = result_of(run.thread_id, snapshot.values, snapshot.interrupts, failure)
+    values, interrupts = last.values, last.interrupts
+    if failure is not None or values is None:
+        snapshot = await graph.aget_state(run.config)
+        values, interrupts = snapshot.values, list(snapshot.interrupts)
+        if failure is not None and snapshot.next:
+            failure["node"] = snapshot.next[0]
+    result = result_of(run.thread_id, values, interrupts, failure)
     result = replace(result, outputs=_in_skill_order(result.outputs, run.skillset))
     await run.store.update_run(run.thread_id, status=result.status, error=failure)
-    await _send_approved(run, snapshot.values)
+    await _send_approved(run, values)
     yield RunEvent(thread_id=run.thread_id, kind="status", at=now(), data=asdict(result))
 
 
@@ -416,6 +450,7 @@ async def run_events(
                 data_dir=data_dir,
                 recursion_limit=recursion_limit,
                 clock=clock,
+                new=True,
             )
             yield RunEvent(
                 thread_id=thread_id, kind="run_started", at=now(), skill=skillset.skill.name
@@ -679,6 +714,7 @@ async def export_transcript(
         info = await _owned(run_store, thread_id, principal)
         values, _ = await _read(run_store, thread_id)
         status = await _status(run_store, thread_id, info)
+        journal = await run_store.journal_entries(thread_id)
     recipe = Recipe.model_validate(info.recipe)
     return build_transcript(
         thread_id,
@@ -688,6 +724,7 @@ async def export_transcript(
         include_scratchpad=include_scratchpad,
         recipe=recipe,
         failure=status.failure,
+        effects=effect_records(journal, *accepted_attempts(values)),
     )
 
 

@@ -69,9 +69,12 @@ class _Ledger:
         self.keys.add(key)
 
 
-async def open_ledger(store: RunStore, thread_id: str) -> _Ledger:
-    """The journal of ``thread_id`` for the driver that holds its lock."""
-    return _Ledger(store, thread_id, await store.journal_keys(thread_id))
+async def open_ledger(store: RunStore, thread_id: str, *, new: bool = False) -> _Ledger:
+    """The journal of ``thread_id`` for the driver that holds its lock.
+
+    ``new``: the thread was registered by this very call, so it has no rows to read.
+    """
+    return _Ledger(store, thread_id, set() if new else await store.journal_keys(thread_id))
 
 
 class _Rounds:
@@ -177,7 +180,12 @@ class StoreJournal:
 
 
 class StoreEffects:
-    """Effects a tool causes, recorded once per thread by a content key (see ``ToolContext``)."""
+    """Effects a tool causes, recorded once per thread by a content key (see ``ToolContext``).
+
+    Each node execution (attempt) that asks for an effect is recorded beside it
+    (``effect-by`` rows), so the transcript can tell an effect whose step completed
+    from one left behind by a step that failed or was sent back (:func:`effect_records`).
+    """
 
     def __init__(self, ledger: _Ledger) -> None:
         self.ledger = ledger
@@ -188,8 +196,49 @@ class StoreEffects:
         """``do()``'s record the first time ``key`` is seen; the same record afterwards."""
         ledger_key = f"effect|{kind}|{key}"
         found = await self.ledger.get(ledger_key)
-        if found is not None:
-            return dict(found)
-        record = await do()
-        await self.ledger.put(ledger_key, kind="effect", purpose=kind, value=record)
-        return record
+        if found is None:
+            found = await do()
+            await self.ledger.put(ledger_key, kind="effect", purpose=kind, value=found)
+        await self._by(ledger_key)
+        return dict(found)
+
+    async def _by(self, ledger_key: str) -> None:
+        """Record which node execution asked for the effect (once per execution)."""
+        current = _CALL.get()
+        if current is None:
+            return
+        attempt, purpose = current.key.rsplit("|", 1)
+        by_key = f"{ledger_key}|by|{_digest(attempt)}"
+        if by_key not in self.ledger.keys:
+            await self.ledger.put(
+                by_key, kind="effect-by", purpose=purpose, value={"attempt": attempt}
+            )
+
+
+def effect_records(
+    entries: Sequence[dict[str, Any]], completed: set[str], pending: set[str]
+) -> list[dict[str, Any]]:
+    """Every effect of a run with its state, from its journal ``entries``.
+
+    ``completed`` holds the node executions (``checkpoint_ns|task_id``) whose step
+    results the run accepted, ``pending`` those whose result still waits (for the
+    guard or a human). An effect is ``done`` when an accepted execution asked for it,
+    ``pending`` when a waiting one did, else ``not completed``: its step failed or
+    was superseded by a revision that did not repeat it.
+    """
+    by: dict[str, list[dict[str, Any]]] = {}
+    for e in entries:
+        if e["kind"] == "effect-by":
+            by.setdefault(e["key"].rsplit("|by|", 1)[0], []).append(e)
+    records = []
+    for e in entries:
+        if e["kind"] != "effect":
+            continue
+        askers = by.get(e["key"], [])
+        attempts = {a["value"]["attempt"] for a in askers}
+        state = (
+            "done" if attempts & completed else "pending" if attempts & pending else "not completed"
+        )
+        steps = list(dict.fromkeys(a["purpose"] for a in askers))
+        records.append({"kind": e["purpose"], "state": state, "steps": steps, **e["value"]})
+    return records

@@ -135,6 +135,21 @@ class Action(_Open):
     description: str = ""
 
 
+class Effect(_Open):
+    """A side effect a tool caused (a proposal recorded, a message sent, an item filed).
+
+    ``state`` is ``done`` when a step attempt the run accepted asked for it,
+    ``pending`` while that step's result waits for the guard or a human, and
+    ``not completed`` when its step failed or was sent back and not repeated: the
+    effect happened, but the run never stood behind it.
+    """
+
+    kind: str
+    state: Literal["done", "pending", "not completed"]
+    steps: list[str] = Field(default_factory=list, description="Model call purposes that asked.")
+    action: dict[str, Any] | None = None
+
+
 class UsageRow(_Open):
     """Token counts of a set of model calls."""
 
@@ -183,6 +198,9 @@ class Transcript(BaseModel):
     answers: list[Answer] = Field(default_factory=list)
     verdicts: list[TranscriptVerdict] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
+    effects: list[Effect] = Field(
+        default_factory=list, description="Every side effect a tool caused, with its state."
+    )
     outputs: dict[str, Any] = Field(default_factory=dict)
     violations: list[str] = Field(default_factory=list)
     audit_log: list[AuditEvent] = Field(default_factory=list)

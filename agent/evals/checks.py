@@ -42,13 +42,15 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import jsonpath
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from agent.engine.transcript import Transcript
 from agent.evals.timeline import Moment, Timeline, check_selector
+
+if TYPE_CHECKING:  # annotations only: validate checks scorer files without the engine
+    from agent.engine.transcript import Transcript
 
 # --- inputs and outcomes -----------------------------------------------------------------
 

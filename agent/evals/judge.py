@@ -18,16 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonpath
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from agent.errors import ModelError
+from agent.errors import ModelError, ScriptedModelError
 from agent.evals.checks import JSONPath, Outcome, Subject
-from agent.graph.prompts import data
-from agent.llm.base import ChatModel, Message, ModelRequest
 from agent.skill.model import Criterion
+
+if TYPE_CHECKING:
+    from agent.llm.base import ChatModel, Message
 
 SECTION_LIMIT = 24_000
 """Characters of transcript a judge reads; longer sections are cut, and the cut is said."""
@@ -77,6 +78,8 @@ class Judge(BaseModel):
     def messages(self, rubric: str, section: str) -> list[Message]:
         """System rules, then the rubric, then the section as an untrusted data block."""
         # The section's path is named outside the data block, whose label stays fixed.
+        from agent.graph.prompts import data  # only when judging: validate loads this module
+
         lead = f"## Criterion\n{rubric}\n\n## Transcript section `{self.section}`"
         user = "\n\n".join((lead, data("transcript", section)))
         return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
@@ -91,6 +94,8 @@ class Judge(BaseModel):
         section = self._section(subject)
         if not section:
             return _error(f"nothing at {self.section} for the judge to read")
+        from agent.llm.base import ModelRequest
+
         request = ModelRequest(
             purpose=f"eval-judge:{criterion.id}",
             messages=self.messages(rubric, section),
@@ -98,7 +103,7 @@ class Judge(BaseModel):
         )
         try:
             replies = await asyncio.gather(*(model.generate(request) for _ in range(self.samples)))
-        except ModelError as exc:
+        except (ModelError, ScriptedModelError) as exc:  # a judge script's gap errors it too
             return _error(f"judge reply unusable: {' '.join(str(exc).split())}")
         verdicts = [r.output for r in replies]
         if not all(isinstance(v, JudgeVerdict) for v in verdicts):

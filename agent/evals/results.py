@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from agent.engine.transcript import Transcript
-from agent.llm.base import ChatModel
 from agent.skill.model import Skill
+
+if TYPE_CHECKING:  # annotations only: validate checks scorer files without engine or model
+    from agent.engine.transcript import Transcript
+    from agent.llm.base import ChatModel
 
 
 class CriterionResult(BaseModel):
@@ -37,7 +39,7 @@ class ScoreContext:
     judge: ChatModel | None = None
 
 
-ScoreFn = Callable[[Transcript, ScoreContext], Awaitable[Sequence[CriterionResult]]]
+ScoreFn = Callable[["Transcript", ScoreContext], Awaitable[Sequence[CriterionResult]]]
 """Score one transcript: one result per success criterion of the skill."""
 
 

@@ -27,18 +27,21 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
 
-from agent.engine.transcript import Transcript
 from agent.errors import UserError, dotted, first_problem
 from agent.evals.checks import CHECKS, Outcome, Subject, build_check, run_check
 from agent.evals.judge import Judge
 from agent.evals.results import CriterionResult, ScoreContext
+from agent.skill import _yaml
 from agent.skill.model import Criterion, Skill
 from agent.skill.policy import line_of
+
+if TYPE_CHECKING:
+    from agent.engine.transcript import Transcript
 
 SCORERS_FILE = "scorers.yaml"
 """The skill's default scorer mapping, beside its SKILL.md."""
@@ -240,7 +243,7 @@ def parse_extra_checks(raw: Any, skill: Skill, locate: Locate) -> dict[str, tupl
 def yaml_locator(file: Path, text: str) -> Locate:
     """Places for key paths into ``text`` (the line of the deepest node found)."""
     try:
-        root = yaml.compose(text)
+        root = _yaml.compose(text)
     except yaml.YAMLError:
         root = None
 
@@ -259,7 +262,7 @@ def default_scorers(skill: Skill) -> dict[str, tuple[Part, ...]]:
         return {}
     try:
         text = file.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text)
+        raw = _yaml.load(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise ScorerConfigError(Where(str(file)), f"cannot read ({exc})") from None
     except yaml.YAMLError as exc:

@@ -20,9 +20,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agent.engine.transcript import Transcript
+if TYPE_CHECKING:
+    from agent.engine.transcript import Transcript
 
 SIMPLE = ("started", "ended")
 KEYED = (

@@ -37,6 +37,8 @@ class GraphSettings:
     max_audit_revisions: int = 1
     max_clarify_rounds: int = 2
     """Clarification rounds per step; past them the step's assumption stands, recorded."""
+    max_clarify_questions: int = 6
+    """Clarifying questions per run (a policy's ``clarify.per_run`` overrides it)."""
     judge: bool = True
     """Judge guardrails without a deterministic rule with the model."""
     memory: bool = False
@@ -170,6 +172,13 @@ class SkillContext:
     def lines(self) -> dict[str, int]:
         """Guardrail id → its line in SKILL.md, so verdicts point into the file."""
         return {g.id: g.line for g in self.skill.guardrails}
+
+    @property
+    def clarify_per_run(self) -> int:
+        """How many clarifying questions the run may ask: the policy's bound, else the setting."""
+        if self.policy is not None and self.policy.clarify.per_run is not None:
+            return self.policy.clarify.per_run
+        return self.settings.max_clarify_questions
 
     def step(self, step_id: str) -> MicroSkill:
         """The micro-skill behind a plan step id (ids come from the schema enum)."""

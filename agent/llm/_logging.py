@@ -52,12 +52,19 @@ class ModelDataFilter(logging.Filter):
 
 
 _FILTER = ModelDataFilter()
+_GUARDED_AT = [-1]
+"""How many loggers existed at the last pass: loggers are only ever added, so while the
+count stands no logger is new, and a model call skips the walk over all of them."""
 
 
 def guard_logging(secret: str = "") -> None:
     """Attach the filter to every guarded logger now known; remember ``secret`` to scrub."""
     if len(secret) >= _MIN_SECRET:
         _FILTER.secrets.add(secret)
+    known = len(logging.Logger.manager.loggerDict)
+    if known == _GUARDED_AT[0]:
+        return
+    _GUARDED_AT[0] = known
     names = [
         name
         for name in list(logging.Logger.manager.loggerDict)

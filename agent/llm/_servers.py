@@ -3,7 +3,8 @@
 A server that refused strict ``json_schema`` will refuse it again, so once one
 request has stepped down, every model object for the same (base URL, model)
 starts in the working mode instead of paying for the refusal again. The same
-goes for servers that refuse ``tool_choice`` or want ``max_completion_tokens``.
+goes for servers that refuse ``tool_choice`` or want ``max_completion_tokens``,
+and for the context window a server names when a request overflows it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class ServerProfile:
     """Whether ``json_object`` mode may carry the schema in ``response_format.schema``."""
     token_parameter: TokenParameter = "max_tokens"
     """The name under which the server takes the reply bound."""
+    context: int | None = None
+    """The context window the server reported when a request overflowed it."""
 
 
 _profiles: dict[tuple[str, str], ServerProfile] = {}

@@ -16,6 +16,7 @@ is unsupported) moves the request one mode down; see :func:`refused_parameter`.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, Literal
 
@@ -33,6 +34,18 @@ Parameter = Literal["response_format", "answer_tool", "tool_choice", "max_tokens
 """A request parameter a server may refuse, and we can change and try again."""
 
 
+@functools.cache
+def _strict_schema(schema: type[BaseModel]) -> dict[str, Any]:
+    """OpenAI's strict form of ``schema``, built once per class (it costs milliseconds)."""
+    return to_strict_json_schema(schema)
+
+
+@functools.cache
+def _json_schema(schema: type[BaseModel]) -> dict[str, Any]:
+    """``schema``'s JSON schema, built once per class: pydantic rebuilds it on every call."""
+    return schema.model_json_schema()
+
+
 def response_format(
     schema: type[BaseModel], mode: Mode, *, with_schema: bool = True
 ) -> dict[str, Any] | None:
@@ -46,14 +59,14 @@ def response_format(
             "type": "json_schema",
             "json_schema": {
                 "name": schema.__name__,
-                "schema": to_strict_json_schema(schema),
+                "schema": _strict_schema(schema),
                 "strict": True,
             },
         }
     if mode == "json_object":
         if not with_schema:
             return {"type": "json_object"}
-        return {"type": "json_object", "schema": schema.model_json_schema()}
+        return {"type": "json_object", "schema": _json_schema(schema)}
     return None
 
 
@@ -64,7 +77,7 @@ def answer_tool(schema: type[BaseModel]) -> dict[str, Any]:
         "function": {
             "name": ANSWER_TOOL,
             "description": f"Submit the final result as a {schema.__name__} object.",
-            "parameters": schema.model_json_schema(),
+            "parameters": _json_schema(schema),
         },
     }
 
@@ -75,7 +88,7 @@ FORCED_ANSWER = {"type": "function", "function": {"name": ANSWER_TOOL}}
 
 def schema_instruction(schema: type[BaseModel], mode: Mode) -> Message:
     """A system message stating the schema, for modes where the server does not enforce it."""
-    text = json.dumps(schema.model_json_schema(), ensure_ascii=False)
+    text = json.dumps(_json_schema(schema), ensure_ascii=False)
     if mode == "tool":
         how = (
             f"When you have the result, call the {ANSWER_TOOL} tool with it as the arguments. "

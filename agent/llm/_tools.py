@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +20,26 @@ from agent.llm.base import Message, ToolCallRecord
 
 def tool_schemas(tools: Sequence[BaseTool]) -> list[dict[str, Any]]:
     """The ``tools`` parameter of a chat completion, built by langchain-core, not by hand."""
-    return [convert_to_openai_tool(t) for t in tools]
+    return [_tool_schema(t) for t in tools]
+
+
+_SCHEMAS: weakref.WeakKeyDictionary[type, dict[tuple[str, str], dict[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Tool schemas by argument class, then name and description: each run builds its tools
+anew and converting them costs milliseconds per model call, so a conversion is kept as
+long as its argument class lives."""
+
+
+def _tool_schema(tool: BaseTool) -> dict[str, Any]:
+    args = tool.args_schema
+    if not isinstance(args, type):
+        return convert_to_openai_tool(tool)
+    known = _SCHEMAS.setdefault(args, {})
+    key = (tool.name, tool.description)
+    if key not in known:
+        known[key] = convert_to_openai_tool(tool)
+    return known[key]
 
 
 def _as_text(value: Any) -> str:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
-from langchain_core.tools import BaseTool
 from pydantic import BaseModel
+
+if TYPE_CHECKING:  # only an annotation here: langchain-core loads with the tools, not the contract
+    from langchain_core.tools import BaseTool
 
 T = TypeVar("T", bound=BaseModel)
 

@@ -14,7 +14,9 @@ Forms:
 Server specs take options after ``?``: ``structured=`` forces a structured-output mode
 (``json_schema``, ``json_object``, ``tool`` or ``prompt``; by default the strongest mode
 the server takes is found and remembered) and ``max_tokens=`` overrides every
-request's reply bound, e.g. ``qwen@http://gpu:8000/v1?structured=json_object&max_tokens=1024``.
+request's reply bound, e.g. ``qwen@http://gpu:8000/v1?structured=json_object&max_tokens=1024``;
+``context=`` is the model's context window in tokens: every request (a tool
+conversation grows each round) is fitted into it by eliding the oldest tool results.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ OPENAI_NAMES = ("gpt-", "o1", "o3", "o4", "chatgpt-")
 OPTIONS = {
     "structured": ", ".join(get_args(StructuredMode)),
     "max_tokens": "a positive integer",
+    "context": "a positive integer (tokens)",
 }
 """The options a server spec takes after ``?``, each with the values it allows (for messages)."""
 
@@ -68,6 +71,7 @@ class ModelSpec:
     inner: ModelSpec | None = None
     structured: StructuredMode | None = None
     max_tokens: int | None = None
+    context: int | None = None
 
     @property
     def label(self) -> str:
@@ -119,7 +123,14 @@ def _file_spec(prefix: str, path: str, text: str) -> ModelSpec:
     return ModelSpec("scripted" if prefix == "scripted" else "replay", path=path)
 
 
-def _options(query: str, text: str) -> tuple[StructuredMode | None, int | None]:
+@dataclass(frozen=True)
+class _Options:
+    structured: StructuredMode | None = None
+    max_tokens: int | None = None
+    context: int | None = None
+
+
+def _options(query: str, text: str) -> _Options:
     """The ``?key=value&...`` options of a server spec, checked against :data:`OPTIONS`."""
     allowed = "; ".join(f"{k}: {v}" for k, v in OPTIONS.items())
     try:
@@ -129,12 +140,12 @@ def _options(query: str, text: str) -> tuple[StructuredMode | None, int | None]:
             f"model spec {text!r}: options must read '?key=value&key=value' ({allowed})"
         ) from None
     structured: StructuredMode | None = None
-    max_tokens: int | None = None
+    numbers: dict[str, int] = {}
     for key, value in pairs:
         if key == "structured" and value in get_args(StructuredMode):
             structured = cast(StructuredMode, value)
-        elif key == "max_tokens" and value.isdigit() and int(value) > 0:
-            max_tokens = int(value)
+        elif key in ("max_tokens", "context") and value.isdigit() and int(value) > 0:
+            numbers[key] = int(value)
         elif key in OPTIONS:
             raise ConfigError(
                 f"model spec {text!r}: {key}={value!r} is not allowed; {key} takes {OPTIONS[key]}"
@@ -143,20 +154,26 @@ def _options(query: str, text: str) -> tuple[StructuredMode | None, int | None]:
             raise ConfigError(
                 f"model spec {text!r}: unknown option {key!r}; the options are {allowed}"
             )
-    return structured, max_tokens
+    return _Options(structured, numbers.get("max_tokens"), numbers.get("context"))
 
 
 def _query(spec: ModelSpec) -> str:
     """A spec's options as the query text :func:`_options` reads back (kept in cassettes)."""
-    pairs = [("structured", spec.structured), ("max_tokens", spec.max_tokens)]
+    pairs = [
+        ("structured", spec.structured),
+        ("max_tokens", spec.max_tokens),
+        ("context", spec.context),
+    ]
     return "&".join(f"{k}={v}" for k, v in pairs if v is not None)
 
 
 def _server_spec(prefix: str, rest: str, text: str, env: Mapping[str, str]) -> ModelSpec:
     rest, ask, query = rest.partition("?")
-    structured, max_tokens = _options(query, text) if ask else (None, None)
+    options = _options(query, text) if ask else _Options()
     spec = _server_base(prefix, rest, text, env)
-    return replace(spec, structured=structured, max_tokens=max_tokens)
+    return replace(
+        spec, structured=options.structured, max_tokens=options.max_tokens, context=options.context
+    )
 
 
 def _server_base(prefix: str, rest: str, text: str, env: Mapping[str, str]) -> ModelSpec:
@@ -197,7 +214,7 @@ def build_model(
         transport = ReplayTransport(parsed.path)
         meta = transport.cassette
         # a recording made with spec options must be replayed with the same request shapes
-        structured, max_tokens = _options(str(meta.get("options", "")), parsed.path)
+        options = _options(str(meta.get("options", "")), parsed.path)
         return OpenAIChatModel(
             model=str(meta.get("model", "")),
             base_url=str(meta.get("base_url", OPENAI_URL)),
@@ -206,8 +223,9 @@ def build_model(
             http_client=httpx.AsyncClient(transport=transport),
             retry=retry,
             offline=True,
-            structured_mode=structured,
-            max_tokens=max_tokens,
+            structured_mode=options.structured,
+            max_tokens=options.max_tokens,
+            context=options.context,
         )
     if parsed.provider == "record":
         assert parsed.inner is not None  # parse_spec always sets it for record specs
@@ -221,6 +239,7 @@ def build_model(
         retry=retry,
         structured_mode=parsed.structured,
         max_tokens=parsed.max_tokens,
+        context=parsed.context,
     )
 
 
@@ -247,4 +266,5 @@ def _recording(
         retry=retry,
         structured_mode=inner.structured,
         max_tokens=inner.max_tokens,
+        context=inner.context,
     )

@@ -16,11 +16,10 @@ from typing import Any
 import yaml
 
 from agent.errors import SkillParseError
+from agent.skill import _yaml
 from agent.skill.model import Diagnostic
 
 _DELIMITERS = ("---", "...")
-# libyaml's safe loader when available: parsing YAML is most of a skill's parse time.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -52,7 +51,7 @@ def split(lines: list[str], start: int = 0) -> tuple[list[str], int]:
 def load(fm_lines: list[str], first_line: int = 2) -> Frontmatter:
     """Parse the YAML; ``first_line`` is the file line of ``fm_lines[0]`` for messages."""
     try:
-        data = yaml.load("\n".join(fm_lines), Loader=_LOADER)
+        data = _yaml.load("\n".join(fm_lines))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else first_line

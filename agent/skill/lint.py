@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from agent.errors import SkillParseError
+from agent.skill import _yaml
 from agent.skill.model import Diagnostic, Severity, Skill
 from agent.skill.policy import Policy, line_of, parse_policy, policy_problems
 
@@ -279,7 +280,7 @@ def lint_policy(text: str, skill: Skill, *, path: str | None = None) -> list[Dia
         policy = parse_policy(text, path=path)
     except SkillParseError as exc:
         return [_diag("error", exc.line or 1, f"malformed policy: {exc.reason}", POLICY_RULE)]
-    root = yaml.compose(text)
+    root = _yaml.compose(text)
     found = [
         _diag("error", _problem_line(problem, policy, root), problem, POLICY_REFERENCE_RULE)
         for problem in policy_problems(policy, skill)

@@ -49,6 +49,15 @@ Format (``version: 1``)::
       guardrails: null                    # null: every guardrail without a rule
       skip_judge_in_eco: true
     tools: [incident, actions]            # tool plugins (or single tool names) it may use
+    step_tools:                           # optional: the tools each step is offered
+      triage: [search_logs, list_recent_changes]   # (others only through `more_tools`)
+      postmortem: []                      # none offered up front: all through `more_tools`
+    clarify:                              # optional: bounds on clarifying questions
+      per_run: 6                          # questions asked per run (default: the run's settings)
+      past_bound: assume                  # assume (go on, recorded) or block the run
+
+A step not listed in ``step_tools`` is also given the tools its micro-skill text
+names verbatim; a step that names none keeps every tool (``agent/graph/step_tools.py``).
 
 Durations are ``90s``, ``30m``, ``4h``, ``2d`` or sums like ``1h30m``. Table keys
 and escalation levels compare ignoring case, spaces and punctuation (``SEV-2`` is
@@ -83,6 +92,7 @@ from pydantic import (
 )
 
 from agent.errors import SkillParseError
+from agent.skill import _yaml
 from agent.skill.model import Skill
 
 POLICY_FILENAME = "policy.yaml"
@@ -332,6 +342,18 @@ class JudgeSettings(_Strict):
     skip_judge_in_eco: bool = False
 
 
+class ClarifySettings(_Strict):
+    """How many clarifying questions a run may ask, and what happens past that.
+
+    ``per_run`` None leaves the run's own setting (``GraphSettings.max_clarify_questions``).
+    Past the bound the step goes on with its assumption recorded (``assume``) or the
+    run blocks with a violation that says which questions were not asked (``block``).
+    """
+
+    per_run: int | None = Field(default=None, ge=0)
+    past_bound: Literal["assume", "block"] = "assume"
+
+
 class Policy(_Strict):
     """A skill's deterministic guardrail rules plus its judge settings."""
 
@@ -342,6 +364,11 @@ class Policy(_Strict):
         default_factory=list,
         description="Tool plugins (module names) or tool names the skill may use.",
     )
+    step_tools: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Step id → the tool names it is offered (the others on request).",
+    )
+    clarify: ClarifySettings = Field(default_factory=ClarifySettings)
 
     @field_validator("rules")
     @classmethod
@@ -388,6 +415,7 @@ def policy_problems(policy: Policy, skill: Skill) -> list[str]:
         for g in policy.judge.guardrails or []
         if g not in guardrails
     ]
+    problems += [f"step_tools: unknown step {s!r}" for s in policy.step_tools if s not in steps]
     approvals = {r.id for r in policy.rules if isinstance(r, ApprovalRule)}
     triggers = {t.id for t in skill.ambiguity.triggers}
     templates = {q.id for q in skill.ambiguity.questions}
@@ -419,8 +447,8 @@ def policy_problems(policy: Policy, skill: Skill) -> list[str]:
 def parse_policy(text: str, *, path: str | None = None) -> Policy:
     """Validate policy YAML; a mistake raises ``SkillParseError`` at ``path:line``."""
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        root = _yaml.compose(text)
+        data = _yaml.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

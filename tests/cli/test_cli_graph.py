@@ -32,6 +32,23 @@ def test_ascii_draws_the_same_nodes(cli: Cli) -> None:
         assert node in result.out
 
 
+def test_ascii_is_an_outline_that_fits_100_columns(cli: Cli) -> None:
+    result = cli("graph", "incident-response", "--format", "ascii")
+    assert max(len(line) for line in result.out.splitlines()) <= 100
+    assert "severity-classification  → guard" in result.out
+    assert "⇢ severity-classification" in result.out  # the router chooses the next step
+
+
+def test_a_wrapped_outline_line_keeps_each_arrow_with_its_target() -> None:
+    from agent.cli._graph import outline
+
+    targets = [f"step-number-{i}" for i in range(12)]
+    lines = outline(["router", *targets], [("router", t, True) for t in targets])
+    assert len(lines) > 2
+    assert all(len(line) <= 100 for line in lines)
+    assert not any(line.rstrip().endswith("⇢") for line in lines)
+
+
 def test_graph_of_an_unknown_skill_is_an_input_error(cli: Cli) -> None:
     result = cli("graph", "no-such-skill")
     assert result.code == 2

@@ -107,12 +107,13 @@ def test_without_a_terminal_the_run_stops_at_its_questions_with_exit_3(
     assert "choices: SEV2 / SEV3" in result.out
 
 
-def test_paused_json_lists_questions_with_id_text_trigger_options_and_deadline(
+def test_paused_json_lists_questions_with_id_alias_text_trigger_options_and_deadline(
     cli: Cli, seed: Skill, tmp_path: Path
 ) -> None:
     data = _paused(cli, _spec(tmp_path, runs.asking(seed)))
     [question] = data["questions"]
-    assert set(question) == {"id", "text", "trigger", "options", "deadline"}
+    assert set(question) == {"id", "alias", "text", "trigger", "options", "deadline"}
+    assert question["alias"] == "q1"
     assert question["trigger"] == runs.severity_trigger(seed)
     assert question["options"] == ["SEV2", "SEV3"]
 
@@ -237,8 +238,30 @@ def test_questions_are_asked_on_a_terminal_and_the_run_goes_on(
     result = cli("run", "incident-response", "--model", _spec(tmp_path, runs.asking(seed)))
     assert result.code == 0, result.err
     assert "choices: SEV2 / SEV3" in result.err
-    assert "answer (empty to skip)" in result.err
-    assert re.search(r"← answer \S+: SEV3", result.err), result.err
+    assert "answer q1 [SEV2/SEV3] (empty to skip)" in result.err
+    assert "← q1: SEV3" in result.err
+
+
+def test_a_question_is_printed_once_in_full_however_long(
+    cli: Cli, seed: Skill, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal("SEV3\n"))
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    long_region = "eu-west (Frankfurt, Dublin and Paris data centres, all payment providers)"
+    result = cli(
+        "run",
+        "incident-response",
+        "--model",
+        _spec(tmp_path, runs.asking(seed, region=long_region)),
+    )
+    assert result.code == 0, result.err
+    question = re.findall(r"Classify as SEV2 or SEV3\?", result.err + result.out)
+    assert len(question) == 1
+    assert long_region in " ".join(result.err.split())  # not cut
 
 
 def test_an_empty_reply_on_the_terminal_leaves_the_run_paused(

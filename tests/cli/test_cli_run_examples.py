@@ -57,8 +57,71 @@ def test_the_main_job_command_completes_offline_with_the_four_outputs(cli: Cli, 
 def test_the_first_example_asks_a_question_the_answers_file_answers(cli: Cli) -> None:
     answers = f"examples/incidents/{FIRST}/answers.yaml"
     result = cli(*_main_job(FIRST, "--answers-file", answers, "--no-input"))
-    assert "? asked:" in result.err
-    assert "← answer" in result.err
+    assert "? [q1] question (step severity-classification" in result.err
+    assert "← q1: SEV2" in result.err
+
+
+def _answers_file(tmp_path: Path, severity: str, approval: str) -> str:
+    """The first example's answers file with other answers."""
+    text = (EXAMPLES / FIRST / "answers.yaml").read_text(encoding="utf-8")
+    text = text.replace("SEV2 — payments are a major feature", severity)
+    path = tmp_path / "answers.yaml"
+    path.write_text(text.replace(": approve", f": {approval}"), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(("severity", "approval"), [("SEV3", "approve"), ("sev3", "reject")])
+def test_the_first_example_runs_to_the_end_with_any_valid_answer(
+    cli: Cli, tmp_path: Path, severity: str, approval: str
+) -> None:
+    answers = _answers_file(tmp_path, severity, approval)
+    result = cli(*_main_job(FIRST, "--answers-file", answers, "--no-input"))
+    assert result.code == 0, result.err
+    assert "Severity: SEV3" in result.out
+    rejected = approval == "reject"
+    assert ("rejected by the IC" in result.out) is rejected
+    assert ("approved by the IC" in result.out) is not rejected
+    if not rejected:  # a rejected proposal leaves the step's accepted result
+        assert "rollback-deploy: roll back checkout to v2.13.2: v2.14.0 introduced" in result.out
+        assert "— proposed, approved by human; nothing was changed" in result.out
+
+
+def test_a_scripted_runs_outputs_are_said_to_come_from_the_script(cli: Cli) -> None:
+    answers = f"examples/incidents/{FIRST}/answers.yaml"
+    result = cli(*_main_job(FIRST, "--answers-file", answers, "--no-input"))
+    first = result.out.splitlines()[0]
+    assert first == (
+        "(outputs written by the model script script.yaml, written in advance: "
+        "they are not a model's findings)"
+    )
+    assert "complete" not in result.out.split("Postmortem:")[0]  # the timeline claims no change
+
+
+def test_a_call_the_script_lacks_stops_the_run_with_one_message_naming_it(
+    cli: Cli, tmp_path: Path
+) -> None:
+    script = tmp_path / "script.yaml"
+    text = (EXAMPLES / FIRST / "script.yaml").read_text(encoding="utf-8")
+    script.write_text(text.split("step:triage:")[0], encoding="utf-8")  # no judge, no triage
+    answers = f"examples/incidents/{FIRST}/answers.yaml"
+    run = ["run", "incident-response", "--evidence", f"examples/incidents/{FIRST}"]
+    result = cli(*run, "--model", f"scripted:{script}", "--answers-file", answers, "--no-input")
+    assert result.code == 2
+    [message] = [line for line in result.err.splitlines() if "stopped" in line]
+    assert (
+        f"the model script {script} has no reply for call 1 of 'judge:severity-classification'"
+        in message
+    )
+    assert "Traceback" not in result.err
+    assert "status: stopped" in result.out
+    thread = message.split("skillweave resume ")[1].strip()
+    status = cli("status", thread)
+    assert "stopped: the model script" in status.out  # the cause, not a bare "failed"
+    assert "'judge:severity-classification'" in status.out
+    script.write_text(text, encoding="utf-8")  # the author adds the missing replies
+    resumed = cli("resume", thread, "--no-input")
+    assert resumed.code == 3, resumed.err  # it went on, to the rollback's approval
+    assert "? [q2] approval (step mitigate)" in resumed.err
 
 
 def test_a_later_invocation_answers_with_the_same_evidence_and_tools(cli: Cli) -> None:
@@ -105,6 +168,7 @@ def test_an_approved_action_is_sent_to_the_action_webhook_once(
     assert route.call_count == 1
     sent = json.loads(route.calls.last.request.content)
     assert "rollback" in json.dumps(sent)
+    assert "— proposed, approved by human; handed to the action webhook" in result.out
 
 
 def test_no_action_leaves_a_run_that_is_still_waiting_for_approval(

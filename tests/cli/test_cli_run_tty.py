@@ -52,8 +52,9 @@ def test_a_terminal_user_answers_the_question_and_the_run_completes(tmp_path: Pa
     os.close(primary)
     assert child.wait(timeout=60) == 0, output
     assert "choices: SEV2 / SEV3" in output
-    assert "answer (empty to skip)" in output
-    assert "SEV3" in output.split("answer (empty to skip)", 1)[1]
+    assert "answer q1 [SEV2/SEV3] (empty to skip)" in output
+    assert "SEV3" in output.split("(empty to skip)", 1)[1]
+    assert output.count("Classify as SEV2 or SEV3?") == 1  # printed once, when asked
     assert "status: completed" in output
     assert "☐ Add a canary stage" in output  # the postmortem's markdown, rendered for a terminal
 
@@ -80,7 +81,7 @@ def test_ctrl_c_at_a_question_exits_at_once_with_130_and_the_run_stays_paused(
     )
     os.close(secondary)
     seen = b""
-    while b"answer (empty to skip)" not in seen:
+    while b"(empty to skip)" not in seen:
         assert select.select([primary], [], [], 60)[0], seen
         seen += os.read(primary, 4096)
     interrupted = time.monotonic()

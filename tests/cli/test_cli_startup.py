@@ -67,6 +67,13 @@ def test_validating_a_skill_without_scorers_loads_no_heavy_module(tmp_path: Path
     assert _loaded_after(code, cwd=tmp_path) == []
 
 
+def test_validating_a_skill_with_scorers_loads_neither_the_engine_nor_a_model_client() -> None:
+    assert (REPO / "skills" / "incident-response" / "scorers.yaml").is_file()
+    code = "from agent.cli import main; main(['validate', 'skills'])"
+    engine = ("langgraph", "langchain_core", "openai", "httpx", "agent.llm", "agent.engine")
+    assert _loaded_after(code, heavy=(*engine, "agent.graph")) == []
+
+
 def _handlers(parser: argparse.ArgumentParser) -> Iterator[tuple[str, LazyHandler]]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):

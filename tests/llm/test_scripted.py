@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -55,14 +56,14 @@ async def test_scripted_tool_calls_really_run_against_the_request_tools() -> Non
 
 async def test_an_unexpected_purpose_fails_naming_what_the_script_has() -> None:
     model = ScriptedModel({"plan": [{"output": "x"}]})
-    with pytest.raises(ScriptedModelError, match=r"unexpected call for purpose 'audit'.*plan"):
+    with pytest.raises(ScriptedModelError, match=r"no reply for call 1 of 'audit'.*only for: plan"):
         await model.generate(ModelRequest("audit", ASK))
 
 
 async def test_a_call_past_the_scripted_replies_fails() -> None:
     model = ScriptedModel({"plan": [{"output": "x"}]})
     await model.generate(ModelRequest("plan", ASK))
-    with pytest.raises(ScriptedModelError, match="called 2 times but the script has only 1"):
+    with pytest.raises(ScriptedModelError, match="no reply for call 2 of 'plan': it has only 1"):
         await model.generate(ModelRequest("plan", ASK))
 
 
@@ -80,7 +81,7 @@ async def test_an_output_that_breaks_the_schema_fails_loudly() -> None:
 
 async def test_an_expectation_the_request_does_not_meet_fails() -> None:
     model = ScriptedModel({"plan": [{"expect": "payments", "output": "x"}]})
-    with pytest.raises(ScriptedModelError, match="does not mention"):
+    with pytest.raises(ScriptedModelError, match=r"expects \['payments'\] in the request"):
         await model.generate(ModelRequest("plan", ASK))
 
 
@@ -129,3 +130,95 @@ async def test_a_call_to_an_unknown_tool_becomes_an_error_tool_message() -> None
     assert record.error is True
     assert "unknown tool 'reboot_prod'" in record.result
     assert "search_logs" in record.result
+
+
+def _answered(*answers: dict[str, object]) -> list[dict[str, str]]:
+    """A step request carrying human answers the way the step prompt does."""
+    block = json.dumps(list(answers))
+    content = f'Decide.\n\n<data source="human-answers" trust="untrusted">\n{block}\n</data>'
+    return [{"role": "user", "content": content}]
+
+
+SEVERITY = {
+    "plan": [
+        {
+            "cases": [
+                {"when": {"question": "sev2 or sev3", "answer": "^SEV3"}, "output": "minor"},
+                {"when": {"question": "roll back", "approved": False}, "output": "kept"},
+            ],
+            "default": {"output": "major"},
+        }
+    ]
+}
+
+
+async def test_a_case_serves_the_call_when_an_answer_matches_it() -> None:
+    request = _answered({"question": "Classify as SEV2 or SEV3?", "text": "sev3", "choice": "SEV3"})
+    response = await ScriptedModel(SEVERITY).generate(ModelRequest("plan", request))
+    assert response.output == "minor"
+
+
+async def test_a_case_can_match_whether_an_approval_was_given() -> None:
+    request = _answered({"question": "Roll back checkout?", "text": "no", "approved": False})
+    response = await ScriptedModel(SEVERITY).generate(ModelRequest("plan", request))
+    assert response.output == "kept"
+
+
+async def test_the_default_serves_the_call_when_no_case_holds() -> None:
+    request = _answered({"question": "Classify as SEV2 or SEV3?", "text": "SEV2", "choice": "SEV2"})
+    response = await ScriptedModel(SEVERITY).generate(ModelRequest("plan", request))
+    assert response.output == "major"
+
+
+async def test_an_answer_to_another_question_does_not_match_a_case() -> None:
+    request = _answered({"question": "Which service first?", "text": "SEV3 please"})
+    response = await ScriptedModel(SEVERITY).generate(ModelRequest("plan", request))
+    assert response.output == "major"
+
+
+async def test_no_matching_case_without_a_default_names_the_call_and_the_answers() -> None:
+    script = {"plan": [{"cases": [{"when": {"answer": "SEV3"}, "output": "minor"}]}]}
+    model = ScriptedModel(script, source="incidents/script.yaml")
+    with pytest.raises(ScriptedModelError) as caught:
+        await model.generate(ModelRequest("plan", _answered({"question": "q", "text": "SEV2"})))
+    assert str(caught.value) == (
+        "the model script incidents/script.yaml has no reply for call 1 of 'plan': "
+        "no case holds (answers: 'SEV2'); add one (a `cases:` reply with a `default:` "
+        "covers any answer)"
+    )
+
+
+def test_a_case_with_a_broken_pattern_fails_when_the_script_loads() -> None:
+    script = {"plan": [{"cases": [{"when": {"answer": "SEV("}, "output": "x"}]}]}
+    with pytest.raises(ConfigError, match=r"plan\[0\].*not a regular expression"):
+        ScriptedModel(script, source="s.yaml")
+
+
+async def test_replies_an_earlier_process_used_are_skipped_and_calls_numbered_after_them() -> None:
+    model = ScriptedModel({"plan": [{"output": "a"}, {"output": "b"}]}, used={"plan": 1})
+    assert (await model.generate(ModelRequest("plan", ASK))).output == "b"
+    with pytest.raises(ScriptedModelError, match="no reply for call 3 of 'plan': it has only 2"):
+        await model.generate(ModelRequest("plan", ASK))
+
+
+async def test_a_list_of_conditions_holds_only_when_each_is_met_by_some_answer() -> None:
+    both = [{"question": "SEV2 or SEV3", "answer": "SEV3"}, {"question": "roll", "approved": False}]
+    script = {"plan": [{"cases": [{"when": both, "output": "both"}], "default": {"output": "no"}}]}
+    sev3 = {"question": "SEV2 or SEV3?", "text": "SEV3"}
+    rejected = {"question": "Roll back?", "text": "reject", "approved": False}
+    assert (await ScriptedModel(script).generate(ModelRequest("plan", _answered(sev3)))).output == (
+        "no"
+    )
+    request = _answered(sev3, rejected)
+    assert (await ScriptedModel(script).generate(ModelRequest("plan", request))).output == "both"
+
+
+async def test_a_reply_the_call_cannot_use_is_not_used_up() -> None:
+    model = ScriptedModel({"plan": [{"expect": "payments", "output": {"stpes": []}}]})
+    with pytest.raises(ScriptedModelError, match="call 1 of 'plan'"):
+        await model.generate(ModelRequest("plan", ASK))
+    with pytest.raises(ScriptedModelError, match="does not fit Plan"):
+        await model.generate(
+            ModelRequest("plan", [{"role": "user", "content": "payments"}], schema=Plan)
+        )
+    assert model.remaining() == {"plan": 1}  # a fixed script would serve this call from here

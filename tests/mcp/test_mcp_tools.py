@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
+import yaml
 from mcp import Client, types
-from mcp_support import ROOT, RUN_ARGS, SEVERITY_NOTE, structured, text
+from mcp_support import EXAMPLE, ROOT, RUN_ARGS, SEVERITY_NOTE, structured, text
 
 from agent.mcp import ServerConfig, build_server
 
@@ -102,9 +106,13 @@ async def test_answering_a_finished_run_is_a_tool_error(config: ServerConfig) ->
 
 
 async def test_a_failed_run_is_a_normal_result_with_its_error(
-    config: ServerConfig,
+    config: ServerConfig, tmp_path: Path
 ) -> None:
-    # The script expects the severity reason: a bare SEV2 makes the scripted model fail.
+    # After the answer the model server fails (a scripted 503): the run fails, resumably.
+    script = yaml.safe_load((EXAMPLE / "script.yaml").read_text(encoding="utf-8"))
+    script["step:severity-classification"][1] = {"error": {"status": 503, "message": "down"}}
+    (tmp_path / "failing.yaml").write_text(yaml.safe_dump(script), encoding="utf-8")
+    config = replace(config, model=f"scripted:{tmp_path / 'failing.yaml'}")
     async with Client(build_server(config)) as client:
         thread_id = structured(await client.call_tool("run_skill", RUN_ARGS))["thread_id"]
         result = await client.call_tool(

@@ -80,6 +80,42 @@ def _step(
     return reply
 
 
+When = tuple[tuple[str, str | bool], ...]
+"""A case's conditions as ``((question fragment, answer pattern or approved), ...)``."""
+
+
+def by_answer(cases: list[tuple[When, dict[str, Any]]], default: dict[str, Any]) -> dict[str, Any]:
+    """One call whose reply depends on the answers: the first case that holds, else ``default``."""
+    if not cases:
+        return default
+
+    def condition(question: str, wanted: str | bool) -> dict[str, Any]:
+        key = "approved" if isinstance(wanted, bool) else "answer"
+        return {"question": question, key: wanted}
+
+    return {
+        "cases": [{"when": [condition(q, w) for q, w in when], **reply} for when, reply in cases],
+        "default": default,
+    }
+
+
+def _accepted(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reply the answers file leads to, whose tool calls leave evidence.
+
+    Only a step's last reply is accepted; of a reply that depends on an answer, its default.
+    """
+    last = replies[-1]
+    return [last.get("default", last)]
+
+
+def _postmortem_reply(title: str, body: str, refs: list[str]) -> dict[str, Any]:
+    return _step(
+        "postmortem written, action items tracked and shared",
+        follow_ups(title, body),
+        fields={"postmortem": _postmortem(title, body, refs)},
+    )
+
+
 def _ask(skill: Skill, trigger: str, template: str, **values: str) -> dict[str, Any]:
     report = {
         "trigger": _find(skill.ambiguity.triggers, trigger),
@@ -91,9 +127,20 @@ def _ask(skill: Skill, trigger: str, template: str, **values: str) -> dict[str, 
     }
 
 
+def _evidence(refs: list[str]) -> str:
+    """The refs grouped by file (files by name, lines in order, each once), one line per file."""
+    by_file: dict[str, set[int]] = {}
+    for ref in refs:
+        file, _, line = ref.rpartition(":")
+        by_file.setdefault(file, set()).add(int(line))
+    return "\n".join(
+        f"- {file}: " + ", ".join(f"`{file}:{n}`" for n in sorted(lines))
+        for file, lines in sorted(by_file.items())
+    )
+
+
 def _postmortem(title: str, body: str, refs: list[str]) -> str:
-    links = "\n".join(f"- `{r}`" for r in refs)
-    return f"## Incident Postmortem — {title}\n{body.strip()}\n\n### Evidence\n{links}\n"
+    return f"## Incident Postmortem — {title}\n{body.strip()}\n\n### Evidence\n{_evidence(refs)}\n"
 
 
 def verify(service: str, since: str, mitigated_at: str, until: str) -> Call:
@@ -104,6 +151,16 @@ def verify(service: str, since: str, mitigated_at: str, until: str) -> Call:
     """
     args = {"service": service, "metric": "error_rate", "since": since, "until": until}
     return "query_metric", {**args, "changed_since": mitigated_at, "limit": 3}
+
+
+def checks(service: str, since: str, mitigated_at: str, until: str) -> list[Call]:
+    """``verify``, then the error rate after the mitigation alone: its rows show the recovery.
+
+    ``verify`` shows a few rows spread over the whole window; the second call cites the
+    rows after the mitigation, so the postmortem's evidence includes them.
+    """
+    after = {"service": service, "metric": "error_rate", "since": mitigated_at, "until": until}
+    return [verify(service, since, mitigated_at, until), ("query_metric", after)]
 
 
 def follow_ups(title: str, body: str) -> list[Call]:
@@ -125,18 +182,23 @@ def build(
     *,
     steps: dict[str, list[dict[str, Any]]],
     postmortem: tuple[str, str],
+    variants: dict[When, tuple[str, str]] | None = None,
+    extra: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """A whole script: plan, the given step replies, postmortem, judge and audit replies.
 
     The postmortem step files each of its action items in the backlog and shares the
-    postmortem with engineering (``follow_ups``).
+    postmortem with engineering (``follow_ups``); ``variants`` are postmortems for
+    other answers (a ``when`` each), ``postmortem`` the default. ``extra`` replies
+    follow a step's own, for calls only another answer leads to (a rejected approval
+    sends its step back once).
     """
     cited = _refs(
         bundle,
         [
             (c["name"], c["args"])
             for replies in steps.values()
-            for r in replies[-1:]  # only a step's accepted (last) reply leaves evidence
+            for r in _accepted(replies)
             for c in r.get("tool_calls", [])
         ],
     )
@@ -157,19 +219,22 @@ def build(
             }
         ]
     }
-    script.update({f"step:{k}": v for k, v in steps.items()})
-    text = _postmortem(postmortem[0], postmortem[1], cited)
+    script.update({f"step:{k}": v + (extra or {}).get(k, []) for k, v in steps.items()})
     script["step:postmortem"] = [
-        _step(
-            "postmortem written, action items tracked and shared",
-            follow_ups(*postmortem),
-            fields={"postmortem": text},
+        by_answer(
+            [
+                (when, _postmortem_reply(title, body, cited))
+                for when, (title, body) in (variants or {}).items()
+            ],
+            _postmortem_reply(*postmortem, cited),
         )
     ]
     for step_id, ids in judge_schedule(skill).items():
         if ids:
             verdicts = [{"guardrail": g, "outcome": "allow", "message": "ok"} for g in ids]
-            script[f"judge:{step_id}"] = [{"output": {"verdicts": verdicts}}]
+            # a step that runs again for another answer is judged again
+            again = len((extra or {}).get(step_id, []))
+            script[f"judge:{step_id}"] = [{"output": {"verdicts": verdicts}}] * (1 + again)
     script["audit"] = [
         {
             "output": {
@@ -199,8 +264,49 @@ def _approval(rule_id: str, step: str, index: int, action: dict[str, str]) -> st
     return approval_id(rule, {"id": f"{step}:{index}:{action['type']}", **action})
 
 
+SEV3: When = (("SEV2 or SEV3", "^SEV3"),)
+ROLLBACK_REJECTED: When = (("rollback", False),)
+
+
+def _checkout_postmortem(severity: str, approved: bool) -> str:
+    """The checkout postmortem for a severity and the IC's answer on the proposed rollback."""
+    decision = (
+        "- 10:12 — Rollback to v2.13.2 proposed; approved by the IC (a proposal: skillweave "
+        "changed nothing)"
+        if approved
+        else "- 10:12 — Rollback to v2.13.2 proposed; rejected by the IC, nothing was changed"
+    )
+    return f"""**Date:** 2026-11-20
+**Severity:** {severity}
+**Impact:** about 1,800 failed checkout attempts in eu-west
+
+### Timeline
+- 09:58 — checkout v2.14.0 deployed
+- 10:03 — Incident detected (CheckoutErrorRateHigh)
+- 10:06 — IC assigned (dana)
+- 10:10 — Root cause identified: the new retry policy returned a nil backoff
+{decision}
+- 10:35 — The bundle's metrics show the error rate falling (0.9%)
+- 10:40 — The bundle's metrics show the error rate back at the 0.5% baseline
+
+### Root Cause
+The system allowed a payment retry policy change to ship without a canary on real provider traffic.
+
+### Action Items
+- [ ] Add a canary stage with payment-provider traffic for checkout deploys
+- [ ] Alert on PaymentRetryError within 2 minutes of a deploy
+
+### Lessons Learned
+- The error spike began two minutes after the deploy, which pointed at it quickly
+- The retry policy lacked a test for providers without backoff hints
+"""
+
+
 def checkout_deploy_spike(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]:
-    """A deploy that correlates with an error spike: ask SEV2/SEV3, roll back (approved)."""
+    """A deploy that correlates with an error spike: ask SEV2/SEV3, propose a rollback.
+
+    Either severity and either answer to the rollback's approval are scripted.
+    """
     bundle = EXAMPLES / "checkout-deploy-spike"
     sev = _find(skill.ambiguity.triggers, "two adjacent levels")
     reason = "v2.14.0 introduced the failing payment retry policy"
@@ -212,9 +318,32 @@ def checkout_deploy_spike(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]
         "Checkout payments failing in eu-west since 10:00 UTC; rollback of v2.14.0 proposed. "
         "IC: dana (on call). Next update in 30 min."
     )
-    check = verify(
+    check = checks(
         "checkout", "2026-11-20T09:58:00Z", "2026-11-20T10:32:00Z", "2026-11-20T10:50:00Z"
     )
+    tools = [("get_incident_description", {}), ("list_alerts", {"service": "checkout"})]
+
+    def classified(severity: str, why: str) -> dict[str, Any]:
+        return _step(
+            f"{severity}: checkout payments degraded in eu-west",
+            tools,
+            fields={
+                "severity": severity,
+                "incident_commander": "dana (on call)",
+                "channel": "#inc-checkout",
+            },
+            decisions=[_decision(skill, "Single feature degraded", why)],
+        )
+
+    timeline = {
+        "09:58": "checkout v2.14.0 deployed",
+        "10:00": "first PaymentRetryError",
+        "10:03": "CheckoutErrorRateHigh fired; dana paged",
+        "10:06": "severity declared, dana is IC",
+        "10:12": "rollback to v2.13.2 proposed to the IC (a proposal: nothing was changed)",
+        "10:35": "bundle metrics: error rate falling (0.9%)",
+        "10:40": "bundle metrics: error rate back at the 0.5% baseline",
+    }
     steps = {
         "severity-classification": [
             _ask(
@@ -224,18 +353,9 @@ def checkout_deploy_spike(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]
                 N="1,800",
                 region="eu-west",
             ),
-            _step(
-                "SEV2: checkout payments degraded in eu-west",
-                [("get_incident_description", {}), ("list_alerts", {"service": "checkout"})],
-                expect="major feature",
-                fields={
-                    "severity": "SEV2",
-                    "incident_commander": "dana (on call)",
-                    "channel": "#inc-checkout",
-                },
-                decisions=[
-                    _decision(skill, "Single feature degraded", "payments down in one region")
-                ],
+            by_answer(
+                [(SEV3, classified("SEV3", "payments down in one region only"))],
+                classified("SEV2", "payments down in one region"),
             ),
         ],
         "triage": [
@@ -273,48 +393,39 @@ def checkout_deploy_spike(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]
         "mitigate": [
             _step(
                 "proposed rolling checkout back to v2.13.2, checked error rates, told stakeholders",
-                [rollback, check, ("post_status_update", {"message": status})],
+                [rollback, *check, ("post_status_update", {"message": status})],
                 fields={
                     "mitigation": "Roll checkout back from v2.14.0 to v2.13.2 once the IC approves",
-                    "timeline": {
-                        "09:58": "checkout v2.14.0 deployed",
-                        "10:00": "first PaymentRetryError",
-                        "10:03": "CheckoutErrorRateHigh fired; dana paged",
-                        "10:06": "SEV2 declared, dana is IC",
-                        "10:12": "rollback to v2.13.2 proposed and approved",
-                        "10:32": "rollback to v2.13.2 complete",
-                        "10:40": "recovered: checkout error rate back at the 0.5% baseline",
-                    },
+                    "timeline": timeline,
                 },
             )
         ],
     }
-    body = """**Date:** 2026-11-20
-**Duration:** 0h 40m
-**Severity:** SEV2
-**Impact:** about 1,800 failed checkout attempts in eu-west
-
-### Timeline
-- 09:58 — checkout v2.14.0 deployed
-- 10:03 — Incident detected (CheckoutErrorRateHigh)
-- 10:06 — IC assigned (dana)
-- 10:10 — Root cause identified: the new retry policy returned a nil backoff
-- 10:12 — Mitigation approved: rollback to v2.13.2
-- 10:32 — Mitigation applied: rollback complete
-- 10:40 — Recovered: error rate back at the 0.5% baseline
-
-### Root Cause
-The system allowed a payment retry policy change to ship without a canary on real provider traffic.
-
-### Action Items
-- [ ] Add a canary stage with payment-provider traffic for checkout deploys
-- [ ] Alert on PaymentRetryError within 2 minutes of a deploy
-
-### Lessons Learned
-- Rolling back was fast once approved
-- The retry policy lacked a test for providers without backoff hints
-"""
-    script = build(skill, bundle, steps=steps, postmortem=("Checkout payments failing", body))
+    rejected = _step(
+        "the IC rejected the rollback: no mitigation proposed in its place",
+        fields={
+            "mitigation": "None: the IC rejected rolling checkout back to v2.13.2; "
+            "nothing was changed",
+            "timeline": {
+                **timeline,
+                "10:12": "rollback to v2.13.2 proposed to the IC; rejected, nothing was changed",
+            },
+        },
+    )
+    title = "Checkout payments failing"
+    variants = {
+        SEV3 + ROLLBACK_REJECTED: (title, _checkout_postmortem("SEV3", approved=False)),
+        ROLLBACK_REJECTED: (title, _checkout_postmortem("SEV2", approved=False)),
+        SEV3: (title, _checkout_postmortem("SEV3", approved=True)),
+    }
+    script = build(
+        skill,
+        bundle,
+        steps=steps,
+        postmortem=(title, _checkout_postmortem("SEV2", approved=True)),
+        variants=variants,
+        extra={"mitigate": [rejected]},
+    )
     action = {
         "type": "rollback-deploy",
         "description": f"roll back checkout to v2.13.2: {reason}",
@@ -337,7 +448,7 @@ def api_capacity_saturation(skill: Skill) -> tuple[dict[str, Any], dict[str, str
         "Search is timing out for ~20% of users (all regions); scaling up proposed. "
         "IC: lee (on call). Next update in 30 min."
     )
-    check = verify("search", "2026-11-21T18:00:00Z", "2026-11-21T18:26:00Z", "2026-11-21T18:48:00Z")
+    check = checks("search", "2026-11-21T18:00:00Z", "2026-11-21T18:26:00Z", "2026-11-21T18:48:00Z")
     steps = {
         "severity-classification": [
             _step(
@@ -396,7 +507,7 @@ def api_capacity_saturation(skill: Skill) -> tuple[dict[str, Any], dict[str, str
         "mitigate": [
             _step(
                 "proposed scaling search to 16 replicas, checked error rates, told stakeholders",
-                [scale, check, ("post_status_update", {"message": status})],
+                [scale, *check, ("post_status_update", {"message": status})],
                 fields={
                     "mitigation": "Scale search from 8 to 16 replicas once the IC approves",
                     "timeline": {
@@ -404,9 +515,9 @@ def api_capacity_saturation(skill: Skill) -> tuple[dict[str, Any], dict[str, str
                         "18:05": "first timeouts",
                         "18:08": "SearchSaturationHigh fired",
                         "18:12": "SLO alert; lee is IC",
-                        "18:20": "scale-up to 16 replicas proposed and approved",
-                        "18:26": "search scaled to 16 replicas",
-                        "18:36": "recovered: search error rate back at the 0.2-0.4% baseline",
+                        "18:20": "scale-up to 16 replicas proposed to the IC (nothing was changed)",
+                        "18:26": "bundle metrics: saturation falling",
+                        "18:36": "bundle metrics: search error rate back at the 0.2-0.4% baseline",
                     },
                 },
                 decisions=[
@@ -424,9 +535,8 @@ def api_capacity_saturation(skill: Skill) -> tuple[dict[str, Any], dict[str, str
 - 18:05 — Incident detected (first timeouts)
 - 18:12 — IC assigned (lee)
 - 18:15 — Root cause identified: traffic above the autoscaler's replica ceiling
-- 18:20 — Mitigation approved: scale-up to 16 replicas
-- 18:26 — Mitigation applied: 16 replicas serving
-- 18:36 — Recovered: error rate back at baseline
+- 18:20 — Scale-up to 16 replicas proposed; approved by the IC (skillweave changed nothing)
+- 18:36 — The bundle's metrics show the error rate back at baseline
 
 ### Root Cause
 The system allowed the autoscaler ceiling (8 replicas) to stay below campaign traffic.
@@ -460,7 +570,7 @@ def cart_multi_service(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]:
         "Cart and checkout errors since 13:04 UTC; turning off bundle pricing is proposed. "
         "IC: sam (on call). Next update in 30 min."
     )
-    check = verify("cart", "2026-11-22T13:02:00Z", "2026-11-22T13:22:00Z", "2026-11-22T13:40:00Z")
+    check = checks("cart", "2026-11-22T13:02:00Z", "2026-11-22T13:22:00Z", "2026-11-22T13:40:00Z")
     steps = {
         "severity-classification": [
             _step(
@@ -500,7 +610,6 @@ def cart_multi_service(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]:
                         },
                     ),
                 ],
-                expect="checkout calls cart",
                 fields={
                     "failing_component": "cart (bundle pricing)",
                     "suspected_cause": "cart_bundle_pricing flag turned on at 13:02",
@@ -521,8 +630,7 @@ def cart_multi_service(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]:
             ),
             _step(
                 "proposed turning cart_bundle_pricing off, not a rollback; checked error rates",
-                [flag, check, ("post_status_update", {"message": status})],
-                expect="cart_bundle_pricing",
+                [flag, *check, ("post_status_update", {"message": status})],
                 fields={
                     "mitigation": (
                         "Turn the cart_bundle_pricing flag off; "
@@ -533,9 +641,8 @@ def cart_multi_service(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]:
                         "13:02": "cart_bundle_pricing turned on",
                         "13:04": "first BundlePriceError",
                         "13:09": "paged; sam is IC",
-                        "13:20": "flag off (not a rollback) proposed and approved",
-                        "13:22": "cart_bundle_pricing turned off",
-                        "13:25": "recovered: cart and checkout error rates back at baseline",
+                        "13:20": "flag off, not a rollback, proposed to the IC (no change made)",
+                        "13:25": "bundle metrics: cart and checkout error rates back at baseline",
                     },
                 },
                 decisions=[
@@ -557,9 +664,9 @@ def cart_multi_service(skill: Skill) -> tuple[dict[str, Any], dict[str, str]]:
 - 13:04 — Incident detected (BundlePriceError)
 - 13:09 — IC assigned (sam)
 - 13:15 — Root cause identified: the bundle pricing flag
-- 13:20 — Mitigation approved: flag off; no rollback, the security fix stays
-- 13:22 — Mitigation applied: cart_bundle_pricing off
-- 13:25 — Recovered: cart and checkout error rates back at baseline
+- 13:20 — Flag off proposed (no rollback: the security fix stays)
+- 13:20 — Approved by the IC (skillweave changed nothing)
+- 13:25 — The bundle's metrics show cart and checkout error rates back at baseline
 
 ### Root Cause
 The system allowed a pricing feature to be switched on for all users at once,
@@ -658,5 +765,6 @@ async def run_with_answers(
         given = {k: v for k, v in given.items() if v is not None}
         assert given, f"unanswered: {result.questions}"
         result = await api.resume(thread_id, given, model=model, db=db, tools=tools)
-    model.assert_complete()
+    rejection_only = {"step:mitigate", "judge:mitigate"}
+    assert set(model.remaining()) <= rejection_only, model.remaining()
     return result, asked

@@ -46,7 +46,7 @@ async def test_the_status_update_names_the_incident_commander(
 
 
 @pytest.mark.parametrize("name", NAMES)
-async def test_the_mitigate_step_checks_the_error_rate(
+async def test_the_mitigate_step_checks_the_error_rate_and_the_postmortem_cites_the_recovery(
     seed: SkillSet, name: str, db: str, tmp_path: Path
 ) -> None:
     transcript = await _transcript(seed, name, db, tmp_path)
@@ -57,7 +57,11 @@ async def test_the_mitigate_step_checks_the_error_rate(
         for c in s.tool_calls
         if c.name == "query_metric"
     ]
-    assert [c["stats"]["metric"] for c in checks] == ["error_rate"]
+    assert [c["stats"]["metric"] for c in checks] == ["error_rate", "error_rate"]
+    split, after = checks
+    assert split["stats"]["change"]["ratio"] < 1  # lower after the mitigation than before
+    assert after["refs"]
+    assert all(f"`{ref}`" in transcript.outputs["postmortem"] for ref in after["refs"])
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,12 @@ EVIDENCE_CALLS: list[tuple[str, dict[str, Any]]] = [
 async def _call(seed: SkillSet, ctx: ToolContext, name: str, args: dict[str, Any]) -> Any:
     tools = {t.name: t for t in load_tools(seed.skill, ctx)}
     return json.loads(await tools[name].ainvoke(args))
+
+
+def _without_key(record: dict[str, Any]) -> dict[str, Any]:
+    """A ledger line less the idempotency key its tool filed it under."""
+    assert record.pop("key").startswith(("proposal-", "backlog-", "message-"))
+    return record
 
 
 def _line(bundle: Path, ref: str) -> str:
@@ -183,7 +190,7 @@ async def test_a_tracked_action_item_is_in_the_threads_action_ledger(
 ) -> None:
     answer = await _call(seed, context, "track_action_item", {"title": "Alert earlier"})
     ledger = context.data_dir / "actions" / StatusLog(context.data_dir, "t-1").path.name
-    assert json.loads(ledger.read_text(encoding="utf-8")) == answer
+    assert _without_key(json.loads(ledger.read_text(encoding="utf-8"))) == answer
 
 
 async def test_a_shared_postmortem_goes_to_the_status_channel(
@@ -216,3 +223,40 @@ async def test_follow_ups_need_no_approval_under_the_skills_policy(seed: SkillSe
     assert policy is not None
     gated = {r.action for r in policy.rules if isinstance(r, ApprovalRule)}
     assert not gated & {"backlog-item", "postmortem-share"}
+
+
+class _KilledBeforeTheLedger:
+    """Effects whose ledger never gets written: as if each run died right after the effect."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def once(
+        self, kind: str, key: str, do: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> dict[str, Any]:
+        self.calls += 1
+        return await do()
+
+
+@pytest.mark.parametrize(
+    ("tool", "args"),
+    [
+        ("track_action_item", {"title": "Alert earlier", "owner": "dana"}),
+        ("post_status_update", {"message": "SEV2: checkout degraded"}),
+        ("propose_rollback", {"service": "checkout", "to_version": "v2", "reason": "bad"}),
+    ],
+)
+async def test_a_tool_run_again_after_a_kill_between_effect_and_ledger_files_once(
+    seed: SkillSet, tmp_path: Path, tool: str, args: dict[str, Any]
+) -> None:
+    effects = _KilledBeforeTheLedger()
+    ctx = ToolContext(data_dir=tmp_path, thread_id="t-1", evidence_dir=None, effects=effects)
+    for _ in range(2):
+        await _call(seed, ctx, tool, args)
+    assert effects.calls == 2
+    files = [tmp_path / "actions" / "t-1.jsonl", tmp_path / "backlog.jsonl"]
+    files.append(StatusLog(tmp_path, "t-1").path)
+    for path in files:
+        if path.is_file():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            assert len(lines) == 1, f"{path.name}: {lines}"

@@ -4,8 +4,9 @@ Order matters: questions the step raised come first (the step re-runs with the
 answers); then the deterministic rules, whose outcome no model can change; then
 the batched LLM judge for the guardrails no rule covers. The judge runs at most
 once per draft, so a re-check after an approval costs no model call.
-Clarification is bounded: past ``max_clarify_rounds`` for a step, the step's own
-assumption stands and is recorded instead of asking again.
+Clarification is bounded per step (``max_clarify_rounds``) and per run (questions):
+past a bound the step's own assumption stands and is recorded instead of asking
+again, or the run blocks with a violation when the policy says so.
 """
 
 from __future__ import annotations
@@ -62,29 +63,47 @@ def _accept(
 
 def _clarify(
     ctx: SkillContext, state: RunState, draft: dict[str, Any]
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The questions the step raised that were not asked yet, within the step's round bound.
+) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
+    """The questions the step raised that were not asked yet, within the clarification bounds.
 
     Model-made questions are deduplicated by their normalized text (the id hashes it).
-    Past the bound the step's result stands: the unasked questions become a scratchpad
-    note, so the assumption the run went on with is on record.
+    Two bounds hold: rounds per step (``max_clarify_rounds``) and questions per run
+    (the policy's ``clarify.per_run``, else ``max_clarify_questions``). Past either,
+    the unasked questions become a recorded assumption and the step's result stands,
+    or (policy ``clarify.past_bound: block``) the third value says why the run blocks.
     """
     step_id = draft["step"]
-    asked = {q["id"] for q in state.get("questions", [])}
+    asked = state.get("questions", [])
     new: dict[str, dict[str, Any]] = {}
     for report in draft["result"].get("ambiguities", []):
         q = clarify_question(ctx.skill, report, ctx.prefix + step_id)
-        if q["id"] not in asked:
+        if q["id"] not in {a["id"] for a in asked}:
             new.setdefault(q["id"], q)
     rounds = state.get("clarify_rounds", {}).get(step_id, 0)
-    if not new or rounds < ctx.settings.max_clarify_rounds:
-        return list(new.values()), {}
-    texts = "; ".join(q["text"] for q in new.values())
-    why = f"not asked (clarification bound of {ctx.settings.max_clarify_rounds} reached): {texts}"
-    return [], {
-        "scratchpad": note(step_id, "assumption", why),
-        "audit_log": events(("decision", {"step": step_id, "assumed": why})),
-    }
+    if rounds >= ctx.settings.max_clarify_rounds:
+        room, bound = 0, f"{ctx.settings.max_clarify_rounds} rounds for step {step_id}"
+    else:
+        per_run = ctx.clarify_per_run
+        room = max(per_run - sum(q["kind"] == "clarify" for q in asked), 0)
+        bound = f"{per_run} questions per run"
+    fresh = list(new.values())
+    kept, dropped = fresh[:room], fresh[room:]
+    if not dropped:
+        return kept, {}, ""
+    texts = "; ".join(q["text"] for q in dropped)
+    why = f"not asked (clarification bound of {bound} reached): {texts}"
+    if ctx.policy is not None and ctx.policy.clarify.past_bound == "block":
+        # ask what still fits first: the step re-runs with the answers and may not need the rest
+        stop = f"step {step_id} needs answers the run may no longer ask for: {why}"
+        return kept, {}, "" if kept else stop
+    return (
+        kept,
+        {
+            "scratchpad": note(step_id, "assumption", why),
+            "audit_log": events(("decision", {"step": step_id, "assumed": why})),
+        },
+        "",
+    )
 
 
 def make_guard(ctx: SkillContext) -> Any:
@@ -100,7 +119,9 @@ def make_guard(ctx: SkillContext) -> Any:
                 f"invoked step {step_id} ended {draft['invoked_status']}"
             ]
             return blocked(list(why), [])
-        new, assumed = _clarify(ctx, state, draft)
+        new, assumed, stop = _clarify(ctx, state, draft)
+        if stop:
+            return blocked([stop], [])
         if new:
             # The step re-runs with the answers; its partial result is in steps_log.
             rounds = dict(state.get("clarify_rounds", {}))
@@ -112,7 +133,11 @@ def make_guard(ctx: SkillContext) -> Any:
                 [],
                 draft=None,
                 clarify_rounds=rounds,
-                scratchpad=note(step_id, "ask", f"asked {[q['id'] for q in new]}"),
+                scratchpad=[
+                    *assumed.get("scratchpad", []),
+                    *note(step_id, "ask", f"asked {[q['id'] for q in new]}"),
+                ],
+                audit_log=assumed.get("audit_log", []),
             )
 
         verdicts = guard_rules.after(ctx, state, draft)

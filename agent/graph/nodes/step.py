@@ -15,9 +15,18 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agent.errors import ModelOutputError
-from agent.graph._context import SkillContext, call_model, events, note, now, run_tools, usage_of
+from agent.graph._context import (
+    SkillContext,
+    call_model,
+    events,
+    note,
+    now,
+    run_tools,
+    usage_of,
+)
 from agent.graph.prompts import step_messages
 from agent.graph.state import RunState
+from agent.graph.step_tools import tools_for
 from agent.llm.base import Message, ModelRequest, ToolCallRecord
 
 
@@ -79,6 +88,16 @@ def _with_tool_findings(result: dict[str, Any], calls: list[ToolCallRecord]) -> 
     return {**result, "evidence": list(dict.fromkeys(evidence)), "actions": actions}
 
 
+def _attempt(runtime: Runtime[Any]) -> str | None:
+    """This node execution's id as the journal keys it (``checkpoint_ns|task_id``).
+
+    The effects ledger records it for every effect a tool asks for, so an effect can be
+    told apart by whether the attempt that caused it was accepted (see the transcript).
+    """
+    info = runtime.execution_info
+    return f"{info.checkpoint_ns}|{info.task_id}" if info is not None else None
+
+
 def _without(record: Any, key: str) -> dict[str, Any]:
     return {k: v for k, v in dict(record).items() if k != key}
 
@@ -118,7 +137,9 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
                         feedback=state.get("feedback", {}).get(step_id, []),
                     ),
                     schema=ctx.schemas.step_for(step_id),
-                    tools=run_tools(runtime, ctx.skill, state.get("inputs", {})),
+                    tools=tools_for(
+                        ms, ctx.policy, run_tools(runtime, ctx.skill, state.get("inputs", {}))
+                    ),
                 ),
             )
         except ModelOutputError as exc:
@@ -158,6 +179,7 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
                 "step": step_id,
                 "result": result,
                 "answers_seen": list(state.get("answers", {})),
+                "attempt": _attempt(runtime),
             },
             "steps_log": [entry],
             "usage": usage_of(purpose, response),
@@ -200,6 +222,13 @@ def make_invoke(
             {"inputs": inputs}, config, context=runtime.context
         )
         status = final.get("status", "failed")
+        # the invoked skill's accepted attempts count as this step's (their effects are done)
+        attempts = [
+            a
+            for r in final.get("results", {}).values()
+            for a in [r.get("attempt"), *r.get("attempts", [])]
+            if a
+        ]
         result = {
             "summary": f"invoked skill finished {status}",
             "fields": dict(final.get("outputs", {})),
@@ -227,6 +256,7 @@ def make_invoke(
                 "answers_seen": list(state.get("answers", {})),
                 "invoked_status": status,
                 "invoked_violations": list(final.get("violations", [])),
+                "attempts": attempts,
             },
             "steps_log": [entry],
             "usage": dict(final.get("usage", {})),

@@ -31,13 +31,13 @@ def severity_trigger(skill: Skill) -> str:
     return find(skill.ambiguity.triggers, "two adjacent levels")
 
 
-def asking(skill: Skill) -> Script:
-    """The severity step asks "SEV2 or SEV3?" before the run goes on."""
+def asking(skill: Skill, region: str = "eu-west") -> Script:
+    """The severity step asks "SEV2 or SEV3?" (about ``region``) before the run goes on."""
     script = happy(skill)
     ask = {
         "trigger": severity_trigger(skill),
         "template": find(skill.ambiguity.questions, "Classify as SEV2 or SEV3"),
-        "values": {"N": "1200", "region": "eu-west"},
+        "values": {"N": "1200", "region": region},
     }
     unsure = {
         **incident.step("SEV2 or SEV3?", severity="SEV2", incident_commander="dana"),
