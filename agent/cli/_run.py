@@ -235,8 +235,14 @@ def finish(result: RunResult, args: argparse.Namespace, shown: set[str] | None =
 
 
 def actions_of(thread_id: str, db: str | None) -> list[str]:
-    """What became of each action the run's steps proposed, as lines for the terminal."""
-    values, _ = asyncio.run(api.read_state(thread_id, db=db))
+    """What became of each action the run's steps proposed, as lines for the terminal.
+
+    No lines when ``db`` does not hold the run: a run on Temporal workers lives in theirs.
+    """
+    try:
+        values, _ = asyncio.run(api.read_state(thread_id, db=db))
+    except UnknownThreadError:
+        return []
     return _render.describe_actions(
         values.get("actions", []),
         values.get("approvals", {}),
