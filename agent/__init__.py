@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         run_events,
         start,
     )
+    from agent.engine.deadlines import apply_deadlines, next_deadline
     from agent.engine.events import RunEvent
     from agent.errors import (
         ConfigError,
@@ -62,6 +63,8 @@ _LAZY = {
     "ScriptedModel": "agent.llm",
     "build_model": "agent.llm",
     "RunEvent": "agent.engine.events",
+    "apply_deadlines": "agent.engine.deadlines",
+    "next_deadline": "agent.engine.deadlines",
     **dict.fromkeys(
         (
             "RunResult",
@@ -92,6 +95,7 @@ __all__ = [
     "SkillSet",
     "SkillweaveError",
     "UserError",
+    "apply_deadlines",
     "build_graph",
     "build_model",
     "compile_skill",
@@ -99,6 +103,7 @@ __all__ = [
     "get_status",
     "list_runs",
     "load_skill",
+    "next_deadline",
     "parse_skill",
     "resume",
     "run_events",

@@ -9,8 +9,11 @@ regular install, without the import system and without the working directory.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
+
+from agent.errors import ConfigError
 
 Shipped = Literal["skills", "tools", "examples"]
 BUNDLE_DIR = "_bundled"
@@ -28,3 +31,15 @@ def shipped_dir(name: Shipped) -> Path:
 def examples_dir() -> Path:
     """The example incidents (``examples/incidents``): evidence, scripts and answers."""
     return shipped_dir("examples") / "incidents"
+
+
+def data_dir_path(data_dir: Path | None = None) -> Path:
+    """The data directory (created if missing): ``SKILLWEAVE_HOME`` or the user's data folder."""
+    if data_dir is None:
+        env = os.environ.get("SKILLWEAVE_HOME")
+        data_dir = Path(env) if env else Path.home() / ".local" / "share" / "skillweave"
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create data directory {data_dir}: {exc.strerror}") from None
+    return data_dir

@@ -48,8 +48,12 @@ def _undeclared(folder: Path, declared: set[str]) -> dict[str, list[str]]:
 
 
 def test_the_package_and_our_plugins_import_only_declared_dependencies() -> None:
+    extras = PROJECT["optional-dependencies"]
     declared = _declared(PROJECT["dependencies"]) | _declared(
-        PROJECT["optional-dependencies"]["postgres"]  # imported only for a postgresql:// db
+        [
+            *extras["postgres"],  # imported only for a postgresql:// db
+            *extras["temporal"],  # imported only by agent.temporal (worker, --engine temporal)
+        ]
     )
     assert _undeclared(REPO / "agent", declared) == {}
     assert _undeclared(REPO / "tools", declared) == {}

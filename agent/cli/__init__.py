@@ -105,6 +105,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERRORS
 
 
+def console() -> None:
+    """The ``skillweave`` console script: :func:`main`, then exit with its code.
+
+    A command that used Temporal (``worker``, ``--engine temporal://``) exits without
+    interpreter teardown: the SDK's Rust threads can abort a finalizing interpreter
+    (temporalio/sdk-python#300, seen here once under load), turning the exit code into 134.
+    """
+    code = main()
+    if "temporalio" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 EXIT_INTERRUPTED = 130
 """Ctrl-C, as shells report it (128 + SIGINT)."""
 

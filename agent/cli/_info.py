@@ -25,8 +25,9 @@ def mask(text: str) -> str:
 
 def gather(args: argparse.Namespace) -> dict[str, Any]:
     """Everything ``info`` reports, as the ``--json`` document."""
+    from agent._data import data_dir_path
     from agent.cli import version
-    from agent.engine.store import data_dir_path, resolve_db
+    from agent.engine.store import resolve_db
     from agent.plugins import plugin_sources
     from agent.skill.library import default_skill_paths
 

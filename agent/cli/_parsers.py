@@ -88,6 +88,25 @@ def drive_options(*, answers_file: bool = True) -> argparse.ArgumentParser:
     return parent
 
 
+def engine_options(*, task_queue: bool = True) -> argparse.ArgumentParser:
+    """``--engine temporal://HOST:PORT`` (and ``--task-queue``): hand runs to Temporal workers."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--engine",
+        metavar="URL",
+        help="temporal://HOST:PORT: run on `skillweave worker` processes (default: in this "
+        "process)",
+    )
+    if task_queue:
+        parent.add_argument(
+            "--task-queue",
+            default="skillweave",
+            metavar="Q",
+            help="with --engine: the workers' task queue (default: skillweave)",
+        )
+    return parent
+
+
 def positive(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
     try:
@@ -135,7 +154,9 @@ def add_run(subparsers: Subparsers) -> None:
     """``run``, ``answer`` and ``resume`` (handlers in ``_run.py``)."""
     parents = [skills_options(), store_options()]
     run = subparsers.add_parser(
-        "run", parents=[*parents, drive_options()], help="run a skill (name or path)"
+        "run",
+        parents=[*parents, drive_options(), engine_options()],
+        help="run a skill (name or path)",
     )
     run.add_argument("skill", metavar="SKILL")
     run.add_argument(
@@ -150,7 +171,9 @@ def add_run(subparsers: Subparsers) -> None:
     run.set_defaults(handler=_handler("_run:run_run"))
 
     answer = subparsers.add_parser(
-        "answer", parents=[*parents, drive_options()], help="answer a paused run's questions"
+        "answer",
+        parents=[*parents, drive_options(), engine_options(task_queue=False)],
+        help="answer a paused run's questions",
     )
     answer.add_argument("thread", metavar="THREAD_ID")
     answer.add_argument(
@@ -188,6 +211,11 @@ def add_threads(subparsers: Subparsers) -> None:
     transcript.add_argument(
         "--include-scratchpad", action="store_true", help="include the private scratchpad"
     )
+    transcript.add_argument(
+        "--langgraph",
+        metavar="URL",
+        help="read the thread from a LangGraph Server at URL (langgraph dev) instead of --db",
+    )
     transcript.set_defaults(handler=_handler("_threads:run_transcript"))
 
     audit = subparsers.add_parser("audit", help="check a run's audit log")
@@ -209,6 +237,26 @@ def add_graph(subparsers: Subparsers) -> None:
         "--format", choices=("mermaid", "ascii"), default="mermaid", help="drawing format"
     )
     parser.set_defaults(handler=_handler("_graph:run_graph"))
+
+
+def add_langgraph_config(subparsers: Subparsers) -> None:
+    """``langgraph-config DIR``: a langgraph.json serving a folder of skills."""
+    parser = subparsers.add_parser(
+        "langgraph-config",
+        help="write a langgraph.json that serves a folder of skills on LangGraph Server",
+        description="Write a langgraph.json with one graph per skill in DIR, for "
+        "`langgraph dev` (langgraph-cli[inmem]) or the Agent Server.",
+    )
+    parser.add_argument("folder", type=Path, metavar="DIR", help="a folder of skills")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="folder for langgraph.json and skillweave_graphs.py (default: the current one)",
+    )
+    parser.set_defaults(handler=_handler("_langgraph:run_langgraph_config"))
 
 
 def add_eval(subparsers: Subparsers) -> None:
@@ -333,7 +381,9 @@ def add_mcp(subparsers: Subparsers) -> None:
 def add_serve(subparsers: Subparsers) -> None:
     """``serve [--host] [--port]``: the HTTP API and the web inbox."""
     serve = subparsers.add_parser(
-        "serve", parents=[served_options()], help="serve the HTTP API and the web inbox"
+        "serve",
+        parents=[served_options(), engine_options()],
+        help="serve the HTTP API and the web inbox",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
@@ -368,6 +418,25 @@ def add_serve(subparsers: Subparsers) -> None:
     serve.set_defaults(handler=_handler("_serve:run_serve"))
 
 
+def add_worker(subparsers: Subparsers) -> None:
+    """``worker --temporal HOST:PORT``: run skill runs handed to Temporal."""
+    worker = subparsers.add_parser(
+        "worker",
+        parents=[store_options()],
+        help="run skill runs as Temporal workflows (needs skillweave[temporal])",
+        description="Poll a Temporal task queue and run the skill runs started with "
+        "--engine temporal://HOST:PORT. Any number of workers may share a queue and a run "
+        "database; an advance a dead worker left is retried on another.",
+    )
+    worker.add_argument(
+        "--temporal", required=True, metavar="HOST:PORT", help="the Temporal server's address"
+    )
+    worker.add_argument(
+        "--task-queue", default="skillweave", metavar="Q", help="task queue (default: skillweave)"
+    )
+    worker.set_defaults(handler=_handler("_worker:run_worker"))
+
+
 COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "validate": add_validate,
     "skills": add_skills,
@@ -379,12 +448,14 @@ COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "transcript": add_threads,
     "audit": add_threads,
     "graph": add_graph,
+    "langgraph-config": add_langgraph_config,
     "eval": add_eval,
     "score": add_score,
     "demo": add_demo,
     "info": add_info,
     "mcp": add_mcp,
     "serve": add_serve,
+    "worker": add_worker,
 }
 """Each top-level command and the function that declares it, in ``--help`` order.
 

@@ -40,6 +40,7 @@ def result_json(result: RunResult) -> dict[str, Any]:
                 "text": q["text"],
                 "trigger": q.get("trigger"),
                 "options": list(q.get("options", [])),
+                "deadline": q.get("deadline"),
             }
             for q in result.questions
         ],
@@ -47,6 +48,7 @@ def result_json(result: RunResult) -> dict[str, Any]:
         "violations": result.violations,
         "usage": result.usage,
         "error": result.error,
+        "timers": result.timers,
     }
 
 
@@ -214,6 +216,22 @@ def _user() -> str:
         return "terminal user"
 
 
+def timer_lines(timers: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line per deadline applied or reminder due, naming its rule."""
+    lines = []
+    for t in timers:
+        if t.get("kind") == "reminder":
+            missed = f", {t['missed']} earlier missed" if t.get("missed") else ""
+            lines.append(f"reminder {t['rule_id']} due {t['due']}{missed}: {t['message']}")
+            continue
+        change = f" ({t['fact']}: {t['from']} → {t['to']})" if t.get("fact") else ""
+        lines.append(
+            f"deadline {t['rule_id']} passed {t['due']} for {t.get('question_id')}: "
+            f"{t.get('fallback')}{change}"
+        )
+    return lines
+
+
 def script_gap(result: RunResult) -> str | None:
     """Why a run stopped at a call its model script does not cover (a user's fix), or None."""
     failure = result.failure or {}
@@ -282,6 +300,10 @@ def print_result(
         for question in waiting:
             for line in describe_question(question, width_of(out)):
                 print(f"  {line}", file=out)
+    if result.timers:
+        print("Deadlines and reminders:", file=out)
+        for line in timer_lines(result.timers):
+            print(f"  {line}", file=out)
     if result.violations:
         print("Violations:", file=out)
         for violation in result.violations:

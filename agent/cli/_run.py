@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from agent.cli import _render
+from agent.cli._clock import catch_up
 from agent.cli._common import (
     DEMO_HINT,
     EXIT_ERRORS,
@@ -215,9 +216,10 @@ def finish(result: RunResult, args: argparse.Namespace, shown: set[str] | None =
             file=sys.stderr,
         )
         return EXIT_USAGE
+    engine = f" --engine {args.engine}" if getattr(args, "engine", None) else ""
     if result.status == "paused" and not args.json:
         print(
-            f"skillweave: answer with: skillweave answer {result.thread_id}{db} "
+            f"skillweave: answer with: skillweave answer {result.thread_id}{db}{engine} "
             f"--answer {_render.label(result.questions[0]) if result.questions else 'q1'}=TEXT "
             "(or --answers-file FILE)",
             file=sys.stderr,
@@ -233,8 +235,14 @@ def finish(result: RunResult, args: argparse.Namespace, shown: set[str] | None =
 
 
 def actions_of(thread_id: str, db: str | None) -> list[str]:
-    """What became of each action the run's steps proposed, as lines for the terminal."""
-    values, _ = asyncio.run(api.read_state(thread_id, db=db))
+    """What became of each action the run's steps proposed, as lines for the terminal.
+
+    No lines when ``db`` does not hold the run: a run on Temporal workers lives in theirs.
+    """
+    try:
+        values, _ = asyncio.run(api.read_state(thread_id, db=db))
+    except UnknownThreadError:
+        return []
     return _render.describe_actions(
         values.get("actions", []),
         values.get("approvals", {}),
@@ -257,6 +265,10 @@ def run_run(args: argparse.Namespace) -> int:
     if args.evidence is not None and not args.evidence.is_dir():
         raise UserError(f"--evidence {args.evidence}: no such directory")
     skillset = open_library(args).resolve(args.skill)
+    if args.engine:
+        from agent.cli import _engine
+
+        return _engine.run_run(args, skillset, inputs)
     if args.thread and asyncio.run(_exists(args.thread, args.db)):
         raise UserError(f"thread '{args.thread}' already exists; answer or resume it instead")
     driver = _driver(args)
@@ -303,9 +315,14 @@ def run_answer(args: argparse.Namespace) -> int:
         if not sep or not qid.strip():
             raise UserError(f"--answer {pair!r}: use QUESTION_ID=TEXT")
         explicit[qid.strip()] = text
+    if args.engine:
+        from agent.cli import _engine
+
+        return _engine.run_answer(args, explicit)
     driver = _driver(args)
 
     async def go() -> RunResult:
+        await catch_up(args.thread, args.db)
         status = await api.get_status(args.thread, db=args.db)
         if status.status != "paused":
             raise RunNotPausedError(
@@ -321,6 +338,7 @@ def run_resume(args: argparse.Namespace) -> int:
     driver = _driver(args)
 
     async def go() -> RunResult:
+        await catch_up(args.thread, args.db)
         status = await api.get_status(args.thread, db=args.db)
         if status.status == "paused":
             return status

@@ -47,7 +47,11 @@ def run_serve(args: argparse.Namespace) -> int:
         skill_paths=tuple(args.skills_dir),
     )
     mcp, enter = _mcp_endpoint(args, tokens)
-    app = create_app(settings, mounts={"/mcp": mcp}, lifespans=[enter])
+    hub = _temporal_hub(args, settings) if args.engine else None
+    lifespans = [enter] if hub is None else [enter, hub.running]
+    app = create_app(settings, mounts={"/mcp": mcp}, lifespans=lifespans)
+    if hub is not None:
+        app.state.hub = hub  # starts and answers go to the Temporal workers
     auth = f"{len(tokens)} token(s)" if tokens is not None else "no tokens (loopback only)"
     print(
         f"skillweave: serving http://{args.host}:{args.port}/ (inbox, API) and /mcp with {auth}",
@@ -55,6 +59,16 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return EXIT_OK
+
+
+def _temporal_hub(args: argparse.Namespace, settings: Any) -> Any:
+    """The hub that hands the server's runs to Temporal workers (``--engine temporal://``)."""
+    from agent.cli._worker import temporal_required
+
+    with temporal_required():
+        from agent.temporal.hub import TemporalHub
+        from agent.temporal.messages import parse_engine
+    return TemporalHub(settings, parse_engine(args.engine), args.task_queue)
 
 
 def _mcp_endpoint(args: argparse.Namespace, tokens: Any) -> tuple[Any, Any]:

@@ -8,6 +8,7 @@ import sys
 
 from agent.audit import verify_chain
 from agent.cli import _render
+from agent.cli._clock import catch_up
 from agent.cli._common import EXIT_ERRORS, EXIT_OK, print_json
 from agent.cli._run import actions_of
 from agent.engine import api
@@ -18,6 +19,7 @@ def run_status(args: argparse.Namespace) -> int:
     """The run's status, pending questions, violations and usage."""
 
     async def go() -> tuple[api.RunResult, str | None]:
+        await catch_up(args.thread, args.db)
         result = await api.get_status(args.thread, db=args.db)
         return result, (await api.run_info(args.thread, db=args.db)).skill
 
@@ -54,9 +56,16 @@ def run_threads(args: argparse.Namespace) -> int:
 
 def run_transcript(args: argparse.Namespace) -> int:
     """The Transcript JSON document, on stdout or into ``-o FILE``."""
-    transcript = asyncio.run(
-        api.export_transcript(args.thread, db=args.db, include_scratchpad=args.include_scratchpad)
-    )
+    if args.langgraph:
+        from agent.cli._langgraph import server_transcript
+
+        transcript = server_transcript(args.langgraph, args.thread, args.include_scratchpad)
+    else:
+        transcript = asyncio.run(
+            api.export_transcript(
+                args.thread, db=args.db, include_scratchpad=args.include_scratchpad
+            )
+        )
     text = transcript.model_dump_json(indent=2, exclude_none=False) + "\n"
     if args.output is None:
         sys.stdout.write(text)

@@ -2,14 +2,53 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import UnknownQuestionError, UserError
+from agent.graph.questions import choice_of, decision_of
 
-Answer = str | dict[str, str]
-"""An answer as the run API takes it: the text, or ``{text, by}`` saying who gave it."""
+Answer = str | dict[str, Any]
+"""An answer as the run API takes it: the text, ``{text, by}`` saying who gave it, or for
+an approval LangChain's HITL decisions payload ``{"decisions": [{"type": ...}], "by": ...}``."""
+
+__all__ = ["Answer", "HITLResponse", "as_answer", "check_answers", "choice_of", "match_answers"]
+
+
+class EditedAction(BaseModel):
+    """The action a reviewer approves instead of the proposed one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    args: dict[str, Any]
+
+
+class HITLDecision(BaseModel):
+    """One reviewer decision, as LangChain's human-in-the-loop middleware shapes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["approve", "edit", "reject"]
+    message: str | None = None
+    edited_action: EditedAction | None = None
+
+
+class HITLResponse(BaseModel):
+    """An approval's answer as decisions (``{"decisions": [...]}``): the front doors take it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decisions: list[HITLDecision] = Field(min_length=1, max_length=1)
+
+
+def as_answer(value: str | HITLResponse, by: str) -> Answer:
+    """A front door's answer recorded as given by ``by`` (the caller, whatever the body says)."""
+    if isinstance(value, str):
+        return {"text": value, "by": by}
+    return {**value.model_dump(exclude_none=True), "by": by}
 
 
 def match_answers(
@@ -30,21 +69,17 @@ def _text(answer: Answer) -> str:
     return str(answer.get("text", "")) if isinstance(answer, dict) else str(answer)
 
 
-def choice_of(options: list[str], text: str) -> str | None:
-    """The option ``text`` names: case-insensitive, a unique prefix, or the option then reasons.
-
-    ``SEV2 — payments are down`` names ``SEV2``; ``sev`` names nothing when two options
-    start with it.
-    """
-    given = text.strip().lower()
-    exact = [o for o in options if o.lower() == given]
-    if exact:
-        return exact[0]
-    leading = [o for o in options if re.match(re.escape(o.lower()) + r"(\W|$)", given)]
-    if len(leading) == 1:
-        return leading[0]
-    prefix = [o for o in options if given and o.lower().startswith(given)]
-    return prefix[0] if len(prefix) == 1 else None
+def _check_decisions(thread_id: str, q: Mapping[str, Any], answer: Mapping[str, Any]) -> None:
+    """A decisions payload answers only an approval, with one well-formed decision."""
+    name = q.get("alias", q["id"])
+    if q.get("kind") != "approval":
+        raise UserError(f"thread '{thread_id}': {name} is not an approval; answer it with text")
+    if decision_of(answer) is None:
+        raise UserError(
+            f"thread '{thread_id}': the decisions for {name} must be one of "
+            '{"type": "approve"}, {"type": "reject", "message": ...} or '
+            '{"type": "edit", "edited_action": {"name": ..., "args": {...}}}'
+        )
 
 
 def check_answers(
@@ -54,7 +89,7 @@ def check_answers(
 
     A question is named by its id or its alias (``q1``). A clarifying question with
     choices takes one of them; the answer records what was given and the choice it
-    named. Approvals and open questions take any text.
+    named. Approvals take any text or a HITL decisions payload; open questions any text.
     """
     by_name = {q["id"]: q for q in questions}
     by_name.update({q["alias"]: q for q in questions if q.get("alias")})
@@ -67,6 +102,10 @@ def check_answers(
     checked: dict[str, Answer] = {}
     for name, answer in answers.items():
         q = by_name[name]
+        if isinstance(answer, dict) and "decisions" in answer:
+            _check_decisions(thread_id, q, answer)
+            checked[q["id"]] = answer
+            continue
         options = list(q.get("options") or [])
         if q.get("kind") == "clarify" and options:
             chosen = choice_of(options, _text(answer))

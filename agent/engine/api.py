@@ -28,6 +28,7 @@ from langchain_core.tools import BaseTool
 from langgraph.errors import GraphRecursionError
 from langgraph.types import Command, Interrupt
 
+from agent._data import data_dir_path
 from agent.engine import outbox
 from agent.engine._export import accepted_attempts, build_transcript
 from agent.engine._scripted import scripted_model
@@ -48,7 +49,7 @@ from agent.engine.recipe import (
     recipe_settings,
     resolve_recipe,
 )
-from agent.engine.store import RunStore, ThreadInfo, data_dir_path, open_store
+from agent.engine.store import RunStore, ThreadInfo, open_store
 from agent.engine.transcript import Transcript
 from agent.errors import (
     RunNotPausedError,
@@ -58,8 +59,9 @@ from agent.errors import (
     UnknownThreadError,
     UserError,
 )
-from agent.graph._context import GraphSettings, RunContext, now
+from agent.graph._context import SYSTEM_CLOCK, Clock, GraphSettings, RunContext, iso, now
 from agent.graph.compile import compile_skill
+from agent.graph.questions import question_of
 from agent.llm._usage import usage_of
 from agent.llm.base import ChatModel
 from agent.plugins import ACTION_WEBHOOK_ENV, ToolContext, load_tools
@@ -91,6 +93,8 @@ class RunResult:
     failure: dict[str, Any] | None = None
     model: str = ""
     """Which model answered (``scripted:…`` and ``replay:…`` mean no model was called)."""
+    timers: list[dict[str, Any]] = field(default_factory=list)
+    """Deadlines applied and reminders that came due, in order (each names its rule)."""
 
 
 def _usage(values: Mapping[str, Any], failure: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -109,10 +113,13 @@ def _usage(values: Mapping[str, Any], failure: Mapping[str, Any] | None = None) 
     return {"total": total, "by_node": by_node, "reported": total["estimated_calls"] == 0}
 
 
+def _asked(interrupts: Sequence[Interrupt]) -> list[tuple[Interrupt, dict[str, Any]]]:
+    """The pending interrupts that ask a question, each with its question record."""
+    return [(i, q) for i in interrupts if (q := question_of(i.value)) is not None]
+
+
 def _questions(interrupts: Sequence[Interrupt]) -> list[dict[str, Any]]:
-    return [
-        q for i in interrupts if isinstance(i.value, dict) for q in i.value.get("questions", [])
-    ]
+    return [q for _, q in _asked(interrupts)]
 
 
 def result_of(
@@ -148,6 +155,7 @@ def result_of(
         error=_error_text(failure),
         failure=failure,
         model=str(values.get("model") or ""),
+        timers=[dict(t) for t in values.get("timers", [])],
     )
 
 
@@ -243,6 +251,7 @@ async def _prepare(
     tools: Sequence[BaseTool] | None,
     data_dir: Path | None,
     recursion_limit: int,
+    clock: Clock = SYSTEM_CLOCK,
     new: bool = False,
 ) -> _Run:
     switched = portable_spec(model) if isinstance(model, str) else None
@@ -261,6 +270,7 @@ async def _prepare(
         model=chat,
         tools=journal.wrap(_tools(ledger, thread_id, skillset, recipe, tools, data_dir)),
         journal=journal,
+        clock=clock,
     )
     return _Run(
         run_store,
@@ -358,14 +368,20 @@ async def _send_approved(run: _Run, values: Mapping[str, Any]) -> None:
 
 
 def _answer_command(
-    thread_id: str, interrupt: Interrupt, answers: Mapping[str, Answer] | None
+    thread_id: str, interrupts: Sequence[Interrupt], answers: Mapping[str, Answer] | None
 ) -> Command[Any]:
-    """The resume command for a paused run, after checking every answer."""
-    questions = _questions([interrupt])
+    """The resume command for a paused run, after checking every answer.
+
+    Each question is its own interrupt: the command resumes the answered ones by
+    interrupt id; the others keep waiting.
+    """
+    asked = _asked(interrupts)
+    questions = [q for _, q in asked]
     known = ", ".join(f"{q.get('alias', q['id'])} ({q['id']})" for q in questions)
     if not answers:
         raise UnknownQuestionError(f"thread '{thread_id}' is waiting for answers to: {known}")
-    return Command(resume={interrupt.id: check_answers(thread_id, questions, answers)})
+    checked = check_answers(thread_id, questions, answers)
+    return Command(resume={i.id: checked[q["id"]] for i, q in asked if q["id"] in checked})
 
 
 async def run_events(
@@ -385,13 +401,17 @@ async def run_events(
     policy: Policy | None = None,
     principal: str | None = None,
     recursion_limit: int = DEFAULT_RECURSION_LIMIT,
+    clock: Clock | None = None,
 ) -> AsyncIterator[RunEvent]:
     """Drive a run and yield its events; ``inputs`` starts a new one, else the thread resumes.
 
     Starting takes ``skill`` and ``inputs`` (and optionally everything the recipe
     records); continuing takes only the thread id, plus ``answers`` for a paused
     run. ``model``/``tools`` given in code override the recipe's for this call.
+    ``clock`` is the run's time for this call (questions' deadlines; the system's
+    by default).
     """
+    clock = clock or SYSTEM_CLOCK
     async with AsyncExitStack() as stack:
         run_store = await stack.enter_async_context(open_store(db, data_dir=data_dir))
         if inputs is not None:
@@ -429,12 +449,13 @@ async def run_events(
                 tools=tools,
                 data_dir=data_dir,
                 recursion_limit=recursion_limit,
+                clock=clock,
                 new=True,
             )
             yield RunEvent(
                 thread_id=thread_id, kind="run_started", at=now(), skill=skillset.skill.name
             )
-            payload: Any = {"inputs": dict(inputs), "started_at": now()}
+            payload: Any = {"inputs": dict(inputs), "started_at": iso(clock.now())}
         else:
             if thread_id is None:
                 raise UserError("continuing a run needs its thread id")
@@ -451,6 +472,7 @@ async def run_events(
                 tools=tools,
                 data_dir=data_dir,
                 recursion_limit=recursion_limit,
+                clock=clock,
             )
             payload = await _continue(run, answers, info.status)
         async for event in _drive(run, payload):
@@ -478,9 +500,9 @@ async def _continue(run: _Run, answers: Mapping[str, Answer] | None, recorded: s
     snapshot = await run.graph.aget_state(run.config)
     if not snapshot.values:
         # Killed before the first checkpoint: start over from the recipe's inputs.
-        return {"inputs": dict(run.recipe.inputs), "started_at": now()}
+        return {"inputs": dict(run.recipe.inputs), "started_at": iso(run.context.clock.now())}
     if snapshot.interrupts:
-        return _answer_command(run.thread_id, snapshot.interrupts[0], answers)
+        return _answer_command(run.thread_id, snapshot.interrupts, answers)
     status = snapshot.values.get("status")
     if status in ("completed", "blocked") and recorded == status:
         raise RunNotPausedError(
@@ -519,6 +541,7 @@ async def start(
     policy: Policy | None = None,
     principal: str | None = None,
     recursion_limit: int = DEFAULT_RECURSION_LIMIT,
+    clock: Clock | None = None,
 ) -> RunResult:
     """Run ``skill`` on ``inputs`` in a new thread until it finishes or needs a human.
 
@@ -543,6 +566,7 @@ async def start(
             policy=policy,
             principal=principal,
             recursion_limit=recursion_limit,
+            clock=clock,
         )
     )
 
@@ -557,6 +581,7 @@ async def resume(
     tools: Sequence[BaseTool] | None = None,
     principal: str | None = None,
     recursion_limit: int = DEFAULT_RECURSION_LIMIT,
+    clock: Clock | None = None,
 ) -> RunResult:
     """Answer a paused run's questions (by id or alias), or continue a run that stopped.
 
@@ -574,6 +599,7 @@ async def resume(
             tools=tools,
             principal=principal,
             recursion_limit=recursion_limit,
+            clock=clock,
         )
     )
 
@@ -699,4 +725,28 @@ async def export_transcript(
         recipe=recipe,
         failure=status.failure,
         effects=effect_records(journal, *accepted_attempts(values)),
+    )
+
+
+def transcript_of_state(
+    thread_id: str,
+    values: Mapping[str, Any],
+    interrupts: Sequence[Mapping[str, Any]],
+    *,
+    include_scratchpad: bool = False,
+) -> Transcript:
+    """The transcript of a thread another server keeps (LangGraph Server's thread state).
+
+    ``values`` and ``interrupts`` are the state as that server returns it (JSON);
+    nothing is read from a run database, so no recipe names the model.
+    """
+    pending = [Interrupt(value=i.get("value"), id=str(i.get("id") or "")) for i in interrupts]
+    result = result_of(thread_id, values, pending)
+    return build_transcript(
+        thread_id,
+        dict(values),
+        status=result.status,
+        usage=result.usage,
+        include_scratchpad=include_scratchpad,
+        failure=result.failure,
     )

@@ -24,7 +24,6 @@ import asyncio
 import fcntl
 import hashlib
 import json
-import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -37,6 +36,7 @@ import aiosqlite
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+from agent._data import data_dir_path
 from agent.errors import ConfigError, ThreadBusyError, UnknownThreadError, UserError
 
 if TYPE_CHECKING:
@@ -81,18 +81,6 @@ class ThreadInfo:
     principal: str | None = None
     recipe: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
-
-
-def data_dir_path(data_dir: Path | None = None) -> Path:
-    """The data directory (created if missing)."""
-    if data_dir is None:
-        env = os.environ.get("SKILLWEAVE_HOME")
-        data_dir = Path(env) if env else Path.home() / ".local" / "share" / "skillweave"
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create data directory {data_dir}: {exc.strerror}") from None
-    return data_dir
 
 
 def resolve_db(db: str | None = None, *, data_dir: Path | None = None) -> Database:

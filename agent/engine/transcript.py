@@ -93,14 +93,24 @@ class Question(_Open):
     asked_at: str | None = None
 
 
+class EditedAction(_Open):
+    """The action a reviewer approved instead of the proposed one (``name`` is its type)."""
+
+    name: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
 class Answer(_Open):
-    """A human's answer, who gave it and when (approvals say yes or no)."""
+    """A human's answer, who gave it and when (approvals say yes or no, and the decision)."""
 
     question_id: str
     text: str = ""
     by: str | None = None
     at: str | None = None
     approved: bool | None = None
+    decision: Literal["approve", "edit", "reject"] | None = None
+    message: str | None = None
+    edited_action: EditedAction | None = None
 
 
 class TranscriptVerdict(_Open):

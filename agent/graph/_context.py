@@ -9,7 +9,6 @@ context as a :class:`RunContext`, so one compiled graph serves every run.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from langchain_core.tools import BaseTool
-from langgraph.runtime import Runtime
+from langgraph.runtime import Runtime, get_runtime
 
 from agent.audit import new_event
 from agent.graph.schemas import SkillSchemas
@@ -64,6 +63,40 @@ class Journal(Protocol):
         ...
 
 
+class Clock(Protocol):
+    """Where a run's time comes from: the system's by default, a fake one in tests.
+
+    Deadlines are computed and applied against it, so a test moves time instead of
+    sleeping.
+    """
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class SystemClock:
+    """The machine's clock."""
+
+    def now(self) -> datetime:
+        """The current UTC time."""
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FixedClock:
+    """A clock stopped at ``at``: what a call that is told the time runs with."""
+
+    at: datetime
+
+    def now(self) -> datetime:
+        """Always ``at``."""
+        return self.at
+
+
+SYSTEM_CLOCK = SystemClock()
+
+
 @dataclass(frozen=True)
 class RunContext:
     """What one run brings to the compiled graph (LangGraph's ``context``)."""
@@ -71,20 +104,38 @@ class RunContext:
     model: ChatModel
     tools: tuple[BaseTool, ...] = ()
     journal: Journal | None = None
+    clock: Clock = SYSTEM_CLOCK
+    """The run's time: timestamps, question deadlines and reminders read it."""
 
 
-_DEFAULT: list[RunContext] = []
+def _given(runtime: Runtime[Any]) -> RunContext | None:
+    """The context the engine gave the run; None on LangGraph Server.
+
+    The server fills the context schema from the run's configuration when no context
+    is given, which makes a ``RunContext`` whose model is the configured spec string.
+    """
+    context = runtime.context
+    if isinstance(context, RunContext) and not isinstance(context.model, str):
+        return context
+    return None
 
 
 def run_context(runtime: Runtime[Any]) -> RunContext:
-    """The run's context; without one (LangGraph Server), a model from ``SKILLWEAVE_MODEL``."""
-    if isinstance(runtime.context, RunContext):
-        return runtime.context
-    if not _DEFAULT:
-        from agent.llm.spec import build_model
+    """The run's context; without one (LangGraph Server), one from the run's configuration."""
+    if (given := _given(runtime)) is not None:
+        return given
+    from agent.graph.server import served_context
 
-        _DEFAULT.append(RunContext(model=build_model(os.environ.get("SKILLWEAVE_MODEL"))))
-    return _DEFAULT[0]
+    return served_context()
+
+
+def run_tools(runtime: Runtime[Any], skill: Skill, inputs: dict[str, Any]) -> tuple[BaseTool, ...]:
+    """The run's tools; without a context (LangGraph Server), over the input's evidence."""
+    if (given := _given(runtime)) is not None:
+        return given.tools
+    from agent.graph.server import served_tools
+
+    return served_tools(skill, inputs)
 
 
 async def call_model(runtime: Runtime[Any], request: ModelRequest[T]) -> ModelResponse[T]:
@@ -143,9 +194,30 @@ class SkillContext:
         return ("skillweave", self.skill.name, "lessons")
 
 
+def current_time() -> datetime:
+    """The run's clock inside a node (its ``RunContext``); the system's anywhere else."""
+    try:
+        runtime = get_runtime()
+    except RuntimeError:  # outside a graph run
+        return SYSTEM_CLOCK.now()
+    context = getattr(runtime, "context", None)
+    return context.clock.now() if isinstance(context, RunContext) else SYSTEM_CLOCK.now()
+
+
+def iso(at: datetime) -> str:
+    """The one timestamp format of runs: UTC, milliseconds, ``Z``."""
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> datetime:
+    """A timestamp written by :func:`iso` (or any ISO time; naive means UTC) as a datetime."""
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 def now() -> str:
-    """UTC timestamp used in events, answers and timings."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """UTC timestamp used in events, answers and timings, from the run's clock."""
+    return iso(current_time())
 
 
 def events(*items: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:

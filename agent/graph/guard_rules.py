@@ -10,6 +10,7 @@ left to the judge.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from agent.graph import rules
@@ -38,6 +39,55 @@ def actions_of(draft: dict[str, Any]) -> list[dict[str, Any]]:
         {"id": f"{step}:{i}:{a.get('type', '')}", "step": step, **a}
         for i, a in enumerate(draft["result"].get("actions", []))
     ]
+
+
+def _edited(original: dict[str, Any], edited: dict[str, Any]) -> dict[str, Any]:
+    """The action a reviewer's edit puts in place of ``original``: same step and position."""
+    name = str(edited["name"])
+    args = {k: v for k, v in dict(edited["args"]).items() if k not in ("id", "type", "step")}
+    place = str(original.get("id", "")).rsplit(":", 1)[0]
+    return {"id": f"{place}:{name}", "step": original.get("step"), "type": name, **args}
+
+
+def apply_edit(
+    ctx: SkillContext, state: Mapping[str, Any], question: dict[str, Any], answer: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The update (and the audit record) that puts a reviewer's edited action in place.
+
+    The edited action replaces the proposed one in the waiting step result (the guard
+    re-checks it with every rule) and among the accepted actions; the policy decides
+    whether the edit counts as the approval the asking rule wanted
+    (:func:`rules.approval_after_edit`). The audit log records what was put in place.
+    """
+    original = dict(question.get("action") or {})
+    action = _edited(original, answer["edited_action"])
+    update: dict[str, Any] = {
+        "actions": [
+            action if a.get("id") == original.get("id") else a for a in state.get("actions", [])
+        ]
+    }
+    draft = state.get("draft")
+    facts = dict(state.get("facts", {}))
+    if draft is not None and draft.get("step") == original.get("step"):
+        ids = [a["id"] for a in actions_of(draft)]
+        raw = [dict(a) for a in draft["result"].get("actions", [])]
+        if original.get("id") in ids:
+            raw[ids.index(str(original["id"]))] = {
+                k: v for k, v in action.items() if k not in ("id", "step")
+            }
+            update["draft"] = {**draft, "result": {**draft["result"], "actions": raw}}
+            facts.update(draft["result"].get("fields", {}))
+    approved = None
+    if ctx.policy is not None and question.get("rule"):
+        approved = rules.approval_after_edit(ctx.policy, str(question["rule"]), action, facts)
+    if approved is not None:
+        update["approvals"] = {approved: {**answer, "approved": True, "edit_of": question["id"]}}
+    return update, {
+        "step": original.get("step"),
+        "edited": question["id"],
+        "action": action,
+        "approved_as": approved,
+    }
 
 
 def context(

@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.skill.policy import (
     ApprovalRule,
@@ -58,6 +58,8 @@ class ApprovalRequest(BaseModel):
     approver: str
     action_id: str
     action_type: str
+    action: dict[str, Any] = Field(default_factory=dict)
+    """The action as proposed, so a reviewer sees (and may edit) its arguments."""
 
 
 class Verdict(BaseModel):
@@ -268,6 +270,7 @@ def _approvals(
             approver=rule.approver,
             action_id=str(action.get("id", "")),
             action_type=rule.action,
+            action=dict(action),
         )
         verdicts.append(
             _verdict(
@@ -280,6 +283,24 @@ def _approvals(
             )
         )
     return verdicts
+
+
+def approval_after_edit(
+    policy: Policy, rule_id: str, action: Mapping[str, Any], facts: Mapping[str, Any]
+) -> str | None:
+    """The approval id a reviewer's edit approves, after checking the edit against the policy.
+
+    An edit approves the edited action only under the rule that asked, and only when
+    that rule still covers it (same action type, its condition still holds). Any
+    other rule the edited action falls under asks its own question when the step is
+    re-checked; an action no rule covers needs no approval.
+    """
+    rule = next((r for r in policy.rules if isinstance(r, ApprovalRule) and r.id == rule_id), None)
+    if rule is None or _norm_type(action.get("type")) != _norm_type(rule.action):
+        return None
+    if rule.when is not None and not rule.when.holds(dict(facts)):
+        return None
+    return approval_id(rule, action)
 
 
 def _norm_type(value: Any) -> str:

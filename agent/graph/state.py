@@ -22,6 +22,7 @@ from agent.audit import chain_events
 
 RunStatus = Literal["running", "completed", "blocked", "failed"]
 Outcome = Literal["allow", "revise", "approve", "block"]
+Decision = Literal["approve", "edit", "reject"]
 
 _OPEN = ConfigDict(extra="allow")
 
@@ -61,6 +62,15 @@ class QuestionRecord(TypedDict):
     kind: Literal["clarify", "approval"]
     step: str | None
     alias: NotRequired[str]
+    template: NotRequired[str | None]
+    """The question template a clarification was filled from."""
+    rule: NotRequired[str]
+    """An approval's policy rule (the one that asked)."""
+    action: NotRequired[dict[str, Any]]
+    """An approval's action as the step proposed it (``id``, ``type``, ``step``, its args)."""
+    deadline: NotRequired[str | None]
+    """When the policy's fallback applies if nobody answers (ISO, UTC); None: untimed."""
+    deadline_rule: NotRequired[str]
 
 
 @with_config(_OPEN)
@@ -71,6 +81,13 @@ class AnswerRecord(TypedDict):
     by: str
     at: str
     approved: NotRequired[bool]
+    choice: NotRequired[str]
+    decision: NotRequired[Decision]
+    """An approval's decision in LangChain's HITL terms."""
+    message: NotRequired[str]
+    """Why an approval was rejected, when the reviewer said."""
+    edited_action: NotRequired[dict[str, Any]]
+    """``{name, args}``: the action the reviewer approved instead of the proposed one."""
 
 
 @with_config(_OPEN)
@@ -101,6 +118,22 @@ class StepLogEntry(TypedDict):
     tool_calls: list[dict[str, Any]]
 
 
+@with_config(_OPEN)
+class TimerRecord(TypedDict):
+    """A deadline that expired (and its fallback) or a reminder that came due."""
+
+    kind: Literal["deadline", "reminder"]
+    rule_id: str
+    message: str
+    due: str
+    at: str
+    """When it was applied: the clock of whoever touched the run."""
+    question_id: NotRequired[str]
+    fallback: NotRequired[str]
+    missed: NotRequired[int]
+    """Reminder slots that passed unseen before this one."""
+
+
 class NoteRecord(TypedDict):
     """A private scratchpad entry."""
 
@@ -112,6 +145,26 @@ class NoteRecord(TypedDict):
 
 UsageRow = dict[str, int]
 """``{prompt_tokens, completion_tokens, calls, ...}`` of one call purpose."""
+
+
+def merge_records(
+    left: dict[str, AnswerRecord], right: dict[str, AnswerRecord]
+) -> dict[str, AnswerRecord]:
+    """Answers by question id, added to (the reducer of ``answers`` and ``approvals``).
+
+    Several questions are answered in one superstep (one ``ask`` task each), so the
+    channels take every task's additions.
+    """
+    return {**left, **right}
+
+
+def latest(left: str | None, right: str | None) -> str | None:
+    """The instant written last (the reducer of ``clock_at``).
+
+    Every ``ask`` task that time reached in one superstep writes the same instant,
+    so the channel takes several writes at once; the router clears it with None.
+    """
+    return right
 
 
 def add_usage(left: dict[str, UsageRow], right: dict[str, UsageRow]) -> dict[str, UsageRow]:
@@ -145,10 +198,10 @@ class RunState(TypedDict, total=False):
     actions: list[ActionRecord]
     evidence: list[str]
     pending: list[QuestionRecord]
-    """Questions waiting for a human; the ``ask`` node interrupts with them."""
+    """Questions waiting for a human; one ``ask`` task per question interrupts with it."""
     questions: Annotated[list[QuestionRecord], operator.add]
-    answers: dict[str, AnswerRecord]
-    approvals: dict[str, AnswerRecord]
+    answers: Annotated[dict[str, AnswerRecord], merge_records]
+    approvals: Annotated[dict[str, AnswerRecord], merge_records]
     feedback: dict[str, list[str]]
     attempts: dict[str, int]
     clarify_rounds: dict[str, int]
@@ -159,5 +212,9 @@ class RunState(TypedDict, total=False):
     scratchpad: Annotated[list[NoteRecord], operator.add]
     audit_log: Annotated[list[dict[str, Any]], chain_events]
     steps_log: Annotated[list[StepLogEntry], operator.add]
+    timers: Annotated[list[TimerRecord], operator.add]
+    """Deadlines applied and reminders due, in order (see ``agent.graph.timers``)."""
+    clock_at: Annotated[str | None, latest]
+    """The instant time reached the waiting questions; the router applies what is due then."""
     usage: Annotated[dict[str, UsageRow], add_usage]
     """Token counts by model call purpose: ``{purpose: {prompt_tokens, ...}}``."""

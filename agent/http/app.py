@@ -8,6 +8,8 @@ JSON (``{detail}``), the inbox with a small page.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -22,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from agent.engine.deadlines import keep_clocks
 from agent.errors import SkillweaveError
 from agent.http import api_routes, inbox
 from agent.http.auth import NotSignedIn
@@ -76,6 +79,13 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api") or request.url.path == "/openapi.json"
 
 
+async def _stopped(task: asyncio.Task[None]) -> None:
+    """Cancel a background task and wait until it has stopped."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def create_app(
     settings: ServerSettings | None = None,
     *,
@@ -95,6 +105,15 @@ def create_app(
         async with AsyncExitStack() as stack:
             for enter in lifespans:
                 await stack.enter_async_context(enter())
+            # The embedded engine's clocks: paused runs' deadlines apply while we serve.
+            clocks = asyncio.create_task(
+                keep_clocks(
+                    db=settings.db,
+                    data_dir=settings.data_dir,
+                    poll_seconds=settings.clock_seconds,
+                )
+            )
+            stack.push_async_callback(_stopped, clocks)
             yield
         await hub.close()
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from agent.access import Principal, under_roots
 from agent.engine import api
-from agent.engine.answers import Answer
+from agent.engine.answers import Answer, HITLResponse, as_answer
 from agent.engine.events import RunEvent
 from agent.engine.store import ThreadInfo, open_store
 from agent.errors import (
@@ -161,15 +161,13 @@ class RunHub:
         self,
         principal: Principal,
         thread_id: str,
-        answers: Mapping[str, str],
+        answers: Mapping[str, str | HITLResponse],
         wait: float | None = None,
     ) -> api.RunResult:
         """Answer a paused run as ``principal``; 409-type errors when it is not waiting."""
         if thread_id in self._drives:
             raise ThreadBusyError(f"run '{thread_id}' is being advanced right now")
-        given: dict[str, Answer] = {
-            k: {"text": v, "by": principal.name} for k, v in answers.items()
-        }
+        given = {k: as_answer(v, principal.name) for k, v in answers.items()}
         drive = self._drive(thread_id, answers=given)
         try:
             return await self._settle(
@@ -182,7 +180,7 @@ class RunHub:
                 ) from None
             raise
 
-    async def _already_answered(self, thread_id: str, answers: Mapping[str, str]) -> bool:
+    async def _already_answered(self, thread_id: str, answers: Mapping[str, object]) -> bool:
         log_ = (await self.state(thread_id)).get("audit_log", [])
         asked = {
             str(e["data"].get(k)): str(e["data"]["id"])

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.engine.answers import HITLResponse
+
 
 class Problem(BaseModel):
     """Every error response: what went wrong, in one sentence."""
@@ -74,6 +76,9 @@ class QuestionOut(BaseModel):
     options: list[str] = Field(default_factory=list)
     kind: str = "clarify"
     step: str | None = None
+    deadline: str | None = Field(
+        default=None, description="When the policy's fallback applies if unanswered (ISO, UTC)."
+    )
 
 
 class RunOut(BaseModel):
@@ -87,6 +92,9 @@ class RunOut(BaseModel):
     usage: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
     failure: dict[str, Any] | None = None
+    timers: list[dict[str, Any]] = Field(
+        default_factory=list, description="Deadlines applied and reminders due, each with its rule."
+    )
 
 
 class RunCreated(BaseModel):
@@ -109,11 +117,15 @@ class RunSummary(BaseModel):
 
 
 class AnswersIn(BaseModel):
-    """Answers by question id or alias (``q1``); a choice question takes one of its options."""
+    """Answers by question id or alias (``q1``); a choice question takes one of its options.
+
+    An approval also takes LangChain's HITL decisions (``{"decisions": [{"type":
+    "approve" | "edit" | "reject", ...}]}``).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    answers: dict[str, str] = Field(min_length=1)
+    answers: dict[str, str | HITLResponse] = Field(min_length=1)
 
 
 class PendingQuestion(QuestionOut):
@@ -122,4 +134,3 @@ class PendingQuestion(QuestionOut):
     thread_id: str
     skill: str
     asked_at: str | None = None
-    deadline: str | None = None

@@ -31,6 +31,8 @@ class ServerSettings:
     start_wait: float = 2.0
     answer_wait: float = 2.0
     poll_seconds: float = 1.0
+    clock_seconds: float = 30.0
+    """How often the clock keeper looks for newly paused runs (it wakes for deadlines anyway)."""
     keepalive_seconds: float = 15.0
 
     def offered_models(self) -> tuple[str, ...]:

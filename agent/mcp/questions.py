@@ -49,6 +49,8 @@ def form_message(question: Mapping[str, Any], skill: str | None = None) -> str:
     kind = "Approval needed" if question.get("kind") == "approval" else "Question"
     options = choices(question)
     tail = f" Choices: {', '.join(options)}." if options else ""
+    if question.get("deadline"):
+        tail += f" Answer by {question['deadline']}."
     return f"{kind}{where}: {question['text']}{tail}"
 
 

@@ -26,6 +26,9 @@ class QuestionView(BaseModel):
     kind: str = "clarify"
     choices: list[str] = Field(default_factory=list, description="[] when any text is accepted")
     step: str | None = None
+    deadline: str | None = Field(
+        default=None, description="When the policy's fallback applies if unanswered (ISO, UTC)."
+    )
 
 
 class RunView(BaseModel):
@@ -114,6 +117,7 @@ def run_view(result: RunResult, skill: str | None = None) -> RunView:
             kind=str(q.get("kind", "clarify")),
             choices=choices(q),
             step=q.get("step"),
+            deadline=q.get("deadline"),
         )
         for q in result.questions
     ]
@@ -146,7 +150,8 @@ def run_text(view: RunView, note: str | None = None) -> str:
     if view.status == "paused":
         for q in view.questions:
             options = f" [{' / '.join(q.choices)}]" if q.choices else ""
-            lines.append(f"- {q.alias or q.id}: {q.text}{options}")
+            by = f" (answer by {q.deadline})" if q.deadline else ""
+            lines.append(f"- {q.alias or q.id}: {q.text}{options}{by}")
         lines.append(
             f"Continue with answer_run(thread_id={view.thread_id!r}, answers={{question: answer}})"
             " from this or any session, the CLI (skillweave answer) or the web inbox."

@@ -32,7 +32,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from agent.access import Principal
 from agent.engine import api
-from agent.engine.answers import Answer
+from agent.engine.answers import Answer, HITLResponse, as_answer
 from agent.engine.api import RunResult
 from agent.engine.events import RunEvent
 from agent.engine.store import open_store
@@ -387,16 +387,19 @@ def register_tools(server: MCPServer[Any], config: ServerConfig) -> None:
 
     @server.tool(
         description="Answer a paused run's questions (mapping of question id or alias, e.g. "
-        "'q1', to the answer: one of its choices, or approve/reject for approvals) and drive "
-        "it on. Works hours later and from any session.",
+        "'q1', to the answer: one of its choices, or approve/reject for approvals, or for an "
+        "approval LangChain HITL decisions {decisions: [{type: approve|edit|reject, ...}]}) "
+        "and drive it on. Works hours later and from any session.",
     )
-    async def answer_run(thread_id: str, answers: dict[str, str], ctx: Ctx) -> RunOutcome:
+    async def answer_run(
+        thread_id: str, answers: dict[str, str | HITLResponse], ctx: Ctx
+    ) -> RunOutcome:
         who = _acting(ctx, config)
         try:
             if ctx.request_state is not None:
                 return await driver.resume_from_round(ctx, who, ctx.request_state)
             skill = await visible_run(config, thread_id, who)
-            given: dict[str, Answer] = {k: {"text": v, "by": who.name} for k, v in answers.items()}
+            given = {k: as_answer(v, who.name) for k, v in answers.items()}
             events = api.run_events(
                 thread_id, given, model=config.model, db=config.db, data_dir=config.data_dir
             )

@@ -34,6 +34,17 @@ Format (``version: 1``)::
       - kind: preserve                    # every cited evidence ref appears in the output
         output: postmortem
         step: postmortem
+      - kind: deadline                    # a question waits at most this long
+        step: triage                      # selects questions by step, trigger, template,
+        question_kind: clarify            #   approval (rule id), question_kind (all must match)
+        within: {fact: severity, table: {SEV1: 5m, SEV2: 30m}, default: 4h}   # or: 30m
+        fallback: escalate                # answer | escalate | block
+        escalate: {fact: severity, levels: [SEV4, SEV3, SEV2, SEV1]}
+        # fallback: answer  → answer: "...", set: {fact: value}, note: "..."
+        # fallback: block   → the run blocks with ``message``
+      - kind: reminder                    # a due reminder while the run waits
+        every: {fact: severity, table: {SEV1: 30m, SEV2: 1h}}
+        message: Post a status update
     judge:
       guardrails: null                    # null: every guardrail without a rule
       skip_judge_in_eco: true
@@ -48,6 +59,13 @@ Format (``version: 1``)::
 A step not listed in ``step_tools`` is also given the tools its micro-skill text
 names verbatim; a step that names none keeps every tool (``agent/graph/step_tools.py``).
 
+Durations are ``90s``, ``30m``, ``4h``, ``2d`` or sums like ``1h30m``. Table keys
+and escalation levels compare ignoring case, spaces and punctuation (``SEV-2`` is
+``sev2``). ``deadline`` and ``reminder`` rules keep time; ``guardrail`` is optional
+for them and they take no guardrail away from the judge (the judge reads what a
+step wrote, a timer only what the clock says). The first deadline rule that
+matches a question gives its deadline.
+
 This module is pure apart from :func:`load_policy` reading the one file.
 """
 
@@ -55,12 +73,23 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from agent.errors import SkillParseError
 from agent.skill import _yaml
@@ -158,8 +187,148 @@ class PreserveRule(_Rule):
     step: str | None = None
 
 
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``1h30m``-style text as a timedelta; anything else is a ``ValueError``."""
+    found = _DURATION.fullmatch(text.strip())
+    if found is None or not text.strip():
+        raise ValueError(f"invalid duration {text!r} (use e.g. 90s, 30m, 4h, 2d, 1h30m)")
+    days, hours, minutes, seconds = (int(g or 0) for g in found.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def _valid_duration(text: str) -> str:
+    parse_duration(text)
+    return text
+
+
+Duration = Annotated[str, AfterValidator(_valid_duration)]
+
+
+def level_key(value: Any) -> str:
+    """How table keys and levels compare: case, spaces and punctuation ignored."""
+    return re.sub(r"[\W_]+", "", str(value)).casefold()
+
+
+class FactTable(_Strict):
+    """A duration looked up by the value of ``fact``; ``default`` when no key matches."""
+
+    fact: str
+    table: dict[str, Duration]
+    default: Duration | None = None
+
+    def lookup(self, facts: Mapping[str, Any]) -> timedelta | None:
+        """The duration for the fact's current value (None: no entry and no default)."""
+        wanted = level_key(facts.get(self.fact, ""))
+        found = next((d for k, d in self.table.items() if level_key(k) == wanted), self.default)
+        return parse_duration(found) if found is not None else None
+
+
+def _window_kind(value: Any) -> str:
+    return "fixed" if isinstance(value, str) else "by_fact"
+
+
+Window = Annotated[
+    Annotated[Duration, Tag("fixed")] | Annotated[FactTable, Tag("by_fact")],
+    Discriminator(_window_kind),
+]
+"""A fixed duration, or one looked up by a fact (errors name the form that was meant)."""
+
+
+def _span(value: str | FactTable, facts: Mapping[str, Any]) -> timedelta | None:
+    return parse_duration(value) if isinstance(value, str) else value.lookup(facts)
+
+
+class Escalation(_Strict):
+    """Move ``fact`` one place along ``levels`` (listed from least to most severe)."""
+
+    fact: str
+    levels: list[str] = Field(min_length=2)
+
+    def next_level(self, value: Any) -> str | None:
+        """The level after ``value``; None at the top or for a value not on the list."""
+        keys = [level_key(v) for v in self.levels]
+        wanted = level_key(value)
+        if wanted not in keys or keys.index(wanted) + 1 >= len(keys):
+            return None
+        return self.levels[keys.index(wanted) + 1]
+
+
+class _TimerRule(_Strict):
+    id: str = Field(min_length=1)
+    guardrail: str | None = Field(default=None, description="The guardrail line it serves.")
+    message: str = Field(min_length=1, description="What the audit log and the run are told.")
+
+
+class DeadlineRule(_TimerRule):
+    """Questions it selects must be answered ``within`` a time, or ``fallback`` applies.
+
+    ``answer`` takes ``answer`` as the reply (by ``deadline:<id>``) and sets ``set``
+    facts with ``note``; ``escalate`` moves a fact one level and restarts the window
+    at the new level; ``block`` ends the run blocked with ``message``.
+    """
+
+    kind: Literal["deadline"]
+    step: str | None = None
+    trigger: str | None = None
+    template: str | None = None
+    approval: str | None = Field(default=None, description="Id of the approval rule asking.")
+    question_kind: Literal["clarify", "approval"] | None = None
+    within: Window
+    fallback: Literal["answer", "escalate", "block"]
+    answer: str | None = None
+    set: dict[str, Any] = Field(default_factory=dict)
+    note: str | None = None
+    escalate: Escalation | None = None
+
+    @model_validator(mode="after")
+    def _fallback_complete(self) -> DeadlineRule:
+        if self.fallback == "answer" and self.answer is None and not self.set:
+            raise ValueError("fallback 'answer' needs 'answer' or 'set'")
+        if self.fallback == "escalate" and self.escalate is None:
+            raise ValueError("fallback 'escalate' needs 'escalate: {fact, levels}'")
+        return self
+
+    def selects(self, question: Mapping[str, Any], step: str | None) -> bool:
+        """Whether this rule times ``question`` (asked in ``step``, without any prefix)."""
+        wanted = {
+            "step": (self.step, step),
+            "trigger": (self.trigger, question.get("trigger")),
+            "template": (self.template, question.get("template")),
+            "approval": (self.approval, question.get("rule")),
+            "question_kind": (self.question_kind, question.get("kind")),
+        }
+        return all(want is None or want == got for want, got in wanted.values())
+
+    def window(self, facts: Mapping[str, Any]) -> timedelta | None:
+        """How long a question may wait given ``facts`` (None: no deadline)."""
+        return _span(self.within, facts)
+
+
+class ReminderRule(_TimerRule):
+    """While the run waits, a reminder comes due ``every`` interval from the run's start."""
+
+    kind: Literal["reminder"]
+    every: Window
+
+    def interval(self, facts: Mapping[str, Any]) -> timedelta | None:
+        """The cadence given ``facts`` (None: no reminders at this value)."""
+        span = _span(self.every, facts)
+        return span if span is not None and span > timedelta(0) else None
+
+
+TimerRule = DeadlineRule | ReminderRule
+
 Rule = Annotated[
-    OrderRule | RequiresRule | ApprovalRule | OutputRule | PreserveRule,
+    OrderRule
+    | RequiresRule
+    | ApprovalRule
+    | OutputRule
+    | PreserveRule
+    | DeadlineRule
+    | ReminderRule,
     Field(discriminator="kind"),
 ]
 
@@ -212,8 +381,16 @@ class Policy(_Strict):
         return rules
 
     def ruled_guardrails(self) -> set[str]:
-        """Guardrail ids that at least one deterministic rule enforces."""
-        return {r.guardrail for r in self.rules}
+        """Guardrail ids that at least one deterministic rule enforces (timers keep time only)."""
+        return {r.guardrail for r in self.rules if not isinstance(r, _TimerRule)}
+
+    def deadline_rules(self) -> list[DeadlineRule]:
+        """The ``deadline`` rules, in policy order (the first that selects a question wins)."""
+        return [r for r in self.rules if isinstance(r, DeadlineRule)]
+
+    def reminder_rules(self) -> list[ReminderRule]:
+        """The ``reminder`` rules."""
+        return [r for r in self.rules if isinstance(r, ReminderRule)]
 
     def judged_guardrails(self, guardrail_ids: Sequence[str]) -> list[str]:
         """The ids (of ``guardrail_ids``, in order) left to the LLM judge."""
@@ -239,9 +416,19 @@ def policy_problems(policy: Policy, skill: Skill) -> list[str]:
         if g not in guardrails
     ]
     problems += [f"step_tools: unknown step {s!r}" for s in policy.step_tools if s not in steps]
+    approvals = {r.id for r in policy.rules if isinstance(r, ApprovalRule)}
+    triggers = {t.id for t in skill.ambiguity.triggers}
+    templates = {q.id for q in skill.ambiguity.questions}
     for rule in policy.rules:
         named: list[tuple[str, str | None, set[str]]] = [("guardrail", rule.guardrail, guardrails)]
-        if isinstance(rule, OrderRule):
+        if isinstance(rule, DeadlineRule):
+            named += [
+                ("step", rule.step, steps),
+                ("trigger", rule.trigger, triggers),
+                ("template", rule.template, templates),
+                ("approval", rule.approval, approvals),
+            ]
+        elif isinstance(rule, OrderRule):
             named += [("first", rule.first, steps), ("then", rule.then, steps)]
         elif isinstance(rule, RequiresRule):
             named += [("before", rule.before, steps), ("produced_by", rule.produced_by, steps)]

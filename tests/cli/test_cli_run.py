@@ -107,12 +107,12 @@ def test_without_a_terminal_the_run_stops_at_its_questions_with_exit_3(
     assert "choices: SEV2 / SEV3" in result.out
 
 
-def test_paused_json_lists_questions_with_id_alias_text_trigger_and_options(
+def test_paused_json_lists_questions_with_id_alias_text_trigger_options_and_deadline(
     cli: Cli, seed: Skill, tmp_path: Path
 ) -> None:
     data = _paused(cli, _spec(tmp_path, runs.asking(seed)))
     [question] = data["questions"]
-    assert set(question) == {"id", "alias", "text", "trigger", "options"}
+    assert set(question) == {"id", "alias", "text", "trigger", "options", "deadline"}
     assert question["alias"] == "q1"
     assert question["trigger"] == runs.severity_trigger(seed)
     assert question["options"] == ["SEV2", "SEV3"]

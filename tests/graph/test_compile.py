@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from langgraph.graph import StateGraph
 from pydantic import ValidationError
@@ -11,7 +9,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from agent.graph.compile import build_graph, compile_skill
 from agent.graph.schemas import build_schemas
-from agent.graph.server import make_graph
+from agent.graph.server import skill_graph
 from agent.llm.scripted import ScriptedModel
 from agent.skill.library import SkillSet
 from graph.scripts.incident import STEPS
@@ -55,12 +53,8 @@ def test_ambiguity_reports_must_name_a_declared_trigger(seed: SkillSet) -> None:
         schemas.step.model_validate({"summary": "s", "ambiguities": [{"trigger": "made-up"}]})
 
 
-def test_server_factory_builds_the_configured_skill_without_a_checkpointer(tmp_path: Path) -> None:
-    script = tmp_path / "script.json"
-    script.write_text("{}")
-    graph = make_graph(
-        {"configurable": {"skill": "incident-response", "model": f"scripted:{script}"}}
-    )
+async def test_a_server_factory_builds_its_skill_without_a_checkpointer() -> None:
+    graph = await skill_graph("incident-response")()
     assert graph.checkpointer is None
     assert "triage" in graph.get_graph().nodes
 

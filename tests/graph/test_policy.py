@@ -63,7 +63,7 @@ def test_policy_naming_unknown_ids_is_reported() -> None:
 
 def test_shipped_policy_declares_each_rule_kind_the_issue_asks_for() -> None:
     kinds = {rule.kind for rule in _seed_policy().rules}
-    assert kinds == {"order", "requires", "approval", "output", "preserve"}
+    assert kinds == {"order", "requires", "approval", "output", "preserve", "deadline", "reminder"}
 
 
 def test_shipped_policy_requires_ic_approval_for_forward_fix_in_sev1_and_sev2() -> None:

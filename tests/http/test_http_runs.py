@@ -150,3 +150,31 @@ async def test_the_openapi_document_lists_the_api(dana: httpx.AsyncClient) -> No
     paths = (await dana.get("/openapi.json")).json()["paths"]
     assert {"/api/runs", "/api/runs/{thread_id}/answers", "/api/questions"} <= set(paths)
     assert "/" not in paths
+
+
+async def test_an_approval_takes_hitl_decisions_recorded_as_the_caller(
+    dana: httpx.AsyncClient,
+) -> None:
+    run = await start_incident(dana)
+    tid = run["thread_id"]
+    await dana.post(f"/api/runs/{tid}/answers", json={"answers": {"q1": SEV2}})
+    decisions = {"decisions": [{"type": "reject", "message": "not during the sale"}]}
+    second = await dana.post(f"/api/runs/{tid}/answers", json={"answers": {"q2": decisions}})
+    assert second.status_code == 200, second.text
+    transcript = (await dana.get(f"/api/runs/{tid}/transcript")).json()
+    rejected = transcript["answers"][-1]
+    assert (rejected["decision"], rejected["message"], rejected["by"]) == (
+        "reject",
+        "not during the sale",
+        "dana",
+    )
+
+
+async def test_decisions_for_a_clarifying_question_are_422(dana: httpx.AsyncClient) -> None:
+    run = await start_incident(dana)
+    decisions = {"decisions": [{"type": "approve"}]}
+    response = await dana.post(
+        f"/api/runs/{run['thread_id']}/answers", json={"answers": {"q1": decisions}}
+    )
+    assert response.status_code == 422
+    assert "not an approval" in response.json()["detail"]

@@ -122,3 +122,16 @@ async def test_a_failed_run_is_a_normal_result_with_its_error(
     assert run["status"] == "failed"
     assert run["error"]
     assert isinstance(result.content[0], types.TextContent)
+
+
+async def test_an_approval_takes_hitl_decisions_through_answer_run(config: ServerConfig) -> None:
+    async with Client(build_server(config)) as client:
+        thread_id = structured(await client.call_tool("run_skill", RUN_ARGS))["thread_id"]
+        answer = {"q1": f"SEV2 — {SEVERITY_NOTE}"}
+        await client.call_tool("answer_run", {"thread_id": thread_id, "answers": answer})
+        decisions = {"decisions": [{"type": "approve"}]}
+        result = await client.call_tool(
+            "answer_run", {"thread_id": thread_id, "answers": {"q2": decisions}}
+        )
+    assert not result.is_error, text(result)
+    assert structured(result)["status"] == "completed"

@@ -127,6 +127,7 @@ def make_guard(ctx: SkillContext) -> Any:
             rounds = dict(state.get("clarify_rounds", {}))
             rounds[step_id] = rounds.get(step_id, 0) + 1
             return ask(
+                ctx,
                 state,
                 new,
                 [],
@@ -176,7 +177,7 @@ def _decide(
         return send_back(ctx, state, target, message, rules, resume_at=resume_at)
     if approve := [v for v in failing if v["outcome"] == "approve"]:
         if questions := approval_questions(state, approve, ctx.prefix + step_id):
-            return ask(state, questions, rules)
+            return ask(ctx, state, questions, rules)
         message = "; ".join(f"not approved: {v['message']}" for v in approve)
         return send_back(ctx, state, step_id, message, rules, resume_at=state.get("return_to"))
     return _accept(state, draft, rules, ctx.declared)

@@ -12,13 +12,13 @@ return only what they add to the append-only channels.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from langgraph.graph import END
-from langgraph.types import Command
+from langgraph.types import Command, Send
 
-from agent.graph import guard_rules
-from agent.graph._context import SkillContext, events
+from agent.graph import guard_rules, timers
+from agent.graph._context import SkillContext, current_time, events
 from agent.graph.questions import make_question
 from agent.graph.state import RunState
 
@@ -52,20 +52,27 @@ def approval_questions(
         request = v.get("approval") or {}
         text = request.get("question") or v["message"]
         q = make_question(source=v["rule_id"], text=text, kind="approval", step=step, trigger=None)
+        q["rule"] = v["rule_id"]
         if request.get("id"):
-            q["id"] = request["id"]
+            q.update(id=request["id"], action=dict(request.get("action") or {}))
         if q["id"] not in state.get("approvals", {}):
             questions.append(q)
     return questions
 
 
 def ask(
-    state: RunState, questions: list[dict[str, Any]], verdicts: list[dict[str, Any]], **update: Any
+    ctx: SkillContext,
+    state: RunState,
+    questions: list[dict[str, Any]],
+    verdicts: list[dict[str, Any]],
+    **update: Any,
 ) -> Command[str]:
-    """Queue ``questions`` for the ``ask`` node (it interrupts once for all of them).
+    """Ask ``questions``: one ``ask`` task (one interrupt) per question, all at once.
 
-    Each question asked for the first time gets the run's next short alias (``q1``).
+    Each question asked for the first time gets the run's next short alias (``q1``)
+    and its deadline from the policy, on the run's clock.
     """
+    facts, at = timers.facts_of(state), current_time()
     known: dict[str, dict[str, Any]] = {p["id"]: dict(p) for p in state.get("questions", [])}
     asked: list[dict[str, Any]] = []
     pending = []
@@ -73,11 +80,11 @@ def ask(
         if q["id"] in known:
             pending.append(known[q["id"]])
             continue
-        q = {**q, "alias": f"q{len(known) + len(asked) + 1}"}
+        q = {**timers.with_deadline(ctx, q, facts, at), "alias": f"q{len(known) + len(asked) + 1}"}
         asked.append(q)
         pending.append(q)
     return Command(
-        goto="ask",
+        goto=sends(pending),
         update={
             **update,
             "pending": pending,
@@ -89,6 +96,60 @@ def ask(
             ],
         },
     )
+
+
+def sends(questions: list[dict[str, Any]]) -> list[Send]:
+    """One ``ask`` task per question, so each waits as its own interrupt."""
+    return [Send("ask", dict(q)) for q in questions]
+
+
+def collect(ctx: SkillContext, state: RunState) -> Command[str] | dict[str, Any]:
+    """After the ``ask`` tasks: ask again what is still unanswered, else the update to apply.
+
+    The ``ask`` tasks of one superstep run side by side and only add answers; the
+    router, running alone afterwards, clears ``pending`` and puts a reviewer's edited
+    action in place of the proposed one (re-checked by the policy).
+    """
+    pending: list[dict[str, Any]] = [dict(q) for q in state.get("pending", [])]
+    answers = state.get("answers", {})
+    still = [q for q in pending if q["id"] not in answers]
+    if still:
+        return Command(goto=sends(still), update={"pending": still})
+    update: dict[str, Any] = {"pending": []}
+    logged: list[tuple[str, dict[str, Any]]] = []
+    for q in pending:
+        answer = dict(answers[q["id"]])
+        if answer.get("decision") == "edit" and q.get("action"):
+            edit, decided = guard_rules.apply_edit(ctx, {**state, **update}, q, answer)
+            approvals = {**update.get("approvals", {}), **edit.pop("approvals", {})}
+            update.update(edit, **({"approvals": approvals} if approvals else {}))
+            logged.append(("decision", decided))
+    if logged:
+        update["audit_log"] = events(*logged)
+    return update
+
+
+def _applied(state: RunState, update: dict[str, Any]) -> RunState:
+    """The state the rest of the router sees once the collected answers are in place."""
+    approvals = {**state.get("approvals", {}), **update.get("approvals", {})}
+    return cast(RunState, {**state, **update, "approvals": approvals})
+
+
+def _joined(first: dict[str, Any], then: dict[str, Any]) -> dict[str, Any]:
+    """Two updates as one: audit events in order, answer records merged, ``then`` last."""
+    joined = {**first, **then}
+    if "audit_log" in first and "audit_log" in then:
+        joined["audit_log"] = [*first["audit_log"], *then["audit_log"]]
+    if "approvals" in first and "approvals" in then:
+        joined["approvals"] = {**first["approvals"], **then["approvals"]}
+    return joined
+
+
+def _with(update: dict[str, Any], command: Command[str]) -> Command[str]:
+    """``command`` carrying ``update`` too (audit events in order, the command's values last)."""
+    if not update:
+        return command
+    return Command(goto=command.goto, update=_joined(update, dict(command.update or {})))
 
 
 def send_back(
@@ -138,8 +199,21 @@ def make_router(ctx: SkillContext) -> Any:
     """Node factory: pick the next node after checking the rules that guard the next step."""
 
     def router(state: RunState) -> Command[str]:
-        if state.get("pending"):
-            return Command(goto="ask")
+        if not state.get("pending"):
+            return route(state)
+        timed: dict[str, Any] = {}
+        if state.get("clock_at"):
+            timed, reasons = timers.expire(ctx, state)
+            if reasons:
+                return blocked(reasons, [], **{**timed, "pending": []})
+            state = cast(RunState, {**state, **timed})
+        collected = collect(ctx, state)
+        if isinstance(collected, Command):
+            return _with(timed, collected)
+        update = _joined(timed, collected)
+        return _with(update, route(_applied(state, collected)))
+
+    def route(state: RunState) -> Command[str]:
         if state.get("draft"):
             return Command(goto="guard")  # an approval came back: re-check the waiting result
         plan = state.get("plan", [])
@@ -160,7 +234,7 @@ def make_router(ctx: SkillContext) -> Any:
             return blocked([v["message"] for v in revise], failing)
         if approve := [v for v in failing if v["outcome"] == "approve"]:
             if questions := approval_questions(state, approve, ctx.prefix + step_id):
-                return ask(state, questions, failing)
+                return ask(ctx, state, questions, failing)
             return blocked([f"not approved: {v['message']}" for v in approve], failing)
         return Command(goto=step_id)
 

@@ -15,7 +15,15 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agent.errors import ModelOutputError
-from agent.graph._context import SkillContext, call_model, events, note, now, run_context, usage_of
+from agent.graph._context import (
+    SkillContext,
+    call_model,
+    events,
+    note,
+    now,
+    run_tools,
+    usage_of,
+)
 from agent.graph.prompts import step_messages
 from agent.graph.state import RunState
 from agent.graph.step_tools import tools_for
@@ -129,7 +137,9 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
                         feedback=state.get("feedback", {}).get(step_id, []),
                     ),
                     schema=ctx.schemas.step_for(step_id),
-                    tools=tools_for(ms, ctx.policy, run_context(runtime).tools),
+                    tools=tools_for(
+                        ms, ctx.policy, run_tools(runtime, ctx.skill, state.get("inputs", {}))
+                    ),
                 ),
             )
         except ModelOutputError as exc:
