@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Mapping
-from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
@@ -21,7 +20,7 @@ from temporalio.client import Client
 from agent.access import Principal
 from agent.engine import api
 from agent.engine.answers import Answer, HITLResponse, as_answer
-from agent.errors import UnknownThreadError, UserError
+from agent.errors import UnknownThreadError
 from agent.http.runs import RunHub, UnknownSkill
 from agent.http.settings import ServerSettings
 from agent.temporal.client import answer_run, connect, run_status, start_run
@@ -81,10 +80,9 @@ class TemporalHub(RunHub):
         evidence: str | None,
         model: str | None,
     ) -> StartRequest:
-        """The workers' start request, with paths made absolute for them."""
-        evidence_dir = Path(evidence).resolve() if evidence else None
-        if evidence_dir is not None and not evidence_dir.is_dir():
-            raise UserError(f"evidence: no such directory {evidence}")
+        """The workers' start request, checked like the embedded hub's, paths made absolute."""
+        evidence_dir = self._evidence(evidence)
+        self._check_model(model)
         return StartRequest(
             skill=skill,
             inputs=dict(inputs),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from web_helpers import INCIDENT, REPO
 
 from agent.http import ServerSettings
@@ -52,3 +53,18 @@ async def test_the_start_form_offers_exactly_the_allowed_models(
 def test_the_default_model_is_offered_once_and_first() -> None:
     settings = ServerSettings(model="a", models=("b", "a", "c"))
     assert settings.offered_models() == ("a", "b", "c")
+
+
+async def test_serve_on_temporal_checks_models_and_evidence_the_same_way(
+    settings: ServerSettings,
+) -> None:
+    from agent.access import Principal
+    from agent.errors import UserError
+    from agent.temporal.hub import TemporalHub
+
+    hub = TemporalHub(settings, "127.0.0.1:1", "skillweave")
+    dana = Principal("dana", "operator")
+    with pytest.raises(UserError, match="not offered"):
+        await hub.start(dana, "incident-response", {}, model="gpt@http://127.0.0.1:9/v1")
+    with pytest.raises(UserError, match="evidence roots"):
+        await hub.start(dana, "incident-response", {}, evidence=str(REPO / "agent"))
