@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -95,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:
         if os.environ.get("SKILLWEAVE_DEBUG") == "1":
+            import traceback  # only on this path: it costs every command's start-up
+
             traceback.print_exc()
         hint = (
             ""

@@ -16,7 +16,6 @@ a :class:`JudgeVerdict` makes the criterion errored, never passed.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +93,8 @@ class Judge(BaseModel):
         section = self._section(subject)
         if not section:
             return _error(f"nothing at {self.section} for the judge to read")
+        import asyncio  # here, not at the top: validate loads this module and never judges
+
         from agent.llm.base import ModelRequest
 
         request = ModelRequest(

@@ -74,6 +74,11 @@ def test_validating_a_skill_with_scorers_loads_neither_the_engine_nor_a_model_cl
     assert _loaded_after(code, heavy=(*engine, "agent.graph")) == []
 
 
+def test_validating_scorers_does_not_start_an_event_loop_module() -> None:
+    code = "from agent.cli import main; main(['validate', 'skills'])"
+    assert _loaded_after(code, heavy=("asyncio", "traceback")) == []
+
+
 def _handlers(parser: argparse.ArgumentParser) -> Iterator[tuple[str, LazyHandler]]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
