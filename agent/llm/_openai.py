@@ -19,6 +19,7 @@ keys are never logged (:mod:`agent.llm._logging` also guards the SDK's own logge
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -537,32 +538,45 @@ class OpenAIChatModel:
             message = f"{self.name}: the server refused the request for {request.purpose!r}"
         return ModelAPIError(message, status=status, body=body, request_id=exc.request_id)
 
-    def _parse(self, completion: Any, sent: list[Message]) -> _Reply:
-        choice = completion.choices[0]
-        raw = [c.function.arguments or "" for c in choice.message.tool_calls or []]
+    def _parse(self, completion: dict[str, Any], sent: list[Message]) -> _Reply:
+        message = completion["choices"][0]["message"]
+        tool_calls = message.get("tool_calls") or []
+        raw = [c["function"].get("arguments") or "" for c in tool_calls]
         calls = [
-            (c.id, c.function.name, parse_arguments(args))
-            for c, args in zip(choice.message.tool_calls or [], raw, strict=True)
+            (c.get("id") or "", c["function"]["name"], parse_arguments(args))
+            for c, args in zip(tool_calls, raw, strict=True)
         ]
-        content = choice.message.content
-        usage = (
-            _usage(completion.usage)
-            if completion.usage is not None
-            else estimate_usage(sent, content, raw)
+        content = message.get("content")
+        usage = completion.get("usage")
+        return _Reply(
+            content,
+            calls,
+            _usage_of(usage) if usage is not None else estimate_usage(sent, content, raw),
+            raw,
         )
-        return _Reply(content, calls, usage, raw)
 
-    async def _create(self, params: dict[str, Any]) -> Any:
-        """One chat completion; the body goes to the SDK as ``extra_body``, the same bytes.
+    async def _create(self, params: dict[str, Any]) -> dict[str, Any]:
+        """One chat completion, sent and read as plain JSON through the SDK.
 
-        The SDK's typed ``create(**params)`` first walks every message, tool and format
-        against its TypedDict unions, which costs 2-4 ms a call (more CPU than the
-        engine spends on a superstep); our body is plain JSON already, so it is
-        merged in as the documented ``extra_body``, in the same key order.
+        The body goes as the documented ``extra_body`` (the SDK's typed ``create``
+        would first walk every message, tool and format against its TypedDict unions),
+        and the reply is read from the raw response (``with_raw_response``): building
+        the SDK's ChatCompletion model costs more CPU than reading the few keys we use.
+        Errors still come as the SDK's exceptions.
         """
-        return await self._client.chat.completions.create(
+        response = await self._client.chat.completions.with_raw_response.create(
             model=params["model"], messages=[], extra_body=params
         )
+        try:
+            completion = json.loads(response.content)
+            completion["choices"][0]["message"]
+        except (ValueError, LookupError, TypeError):
+            raise ModelAPIError(
+                f"{self.name}: the server's reply is not a chat completion",
+                status=response.status_code,
+                body=excerpt(response.text, self._secrets),
+            ) from None
+        return completion  # type: ignore[no-any-return]
 
     async def _stream(self, params: dict[str, Any], on_token: Callable[[str], None]) -> _Reply:
         stream = await self._client.chat.completions.create(
@@ -610,6 +624,14 @@ class OpenAIChatModel:
 def _usage(raw: Any) -> Usage:
     return Usage(
         prompt_tokens=raw.prompt_tokens or 0, completion_tokens=raw.completion_tokens or 0, calls=1
+    )
+
+
+def _usage_of(raw: dict[str, Any]) -> Usage:
+    return Usage(
+        prompt_tokens=raw.get("prompt_tokens") or 0,
+        completion_tokens=raw.get("completion_tokens") or 0,
+        calls=1,
     )
 
 

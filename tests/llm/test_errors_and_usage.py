@@ -42,6 +42,18 @@ async def test_retry_exhausted_quotes_the_last_error_body(
     assert "HTTP 500 (HTTP 500)" not in message
 
 
+@pytest.mark.parametrize("body", [{"error": "overloaded"}, {"choices": []}, [1, 2]])
+async def test_a_reply_that_is_not_a_chat_completion_is_an_api_error_quoting_it(
+    api: respx.MockRouter, make_model: Factory, body: object
+) -> None:
+    api.post("/chat/completions").respond(200, json=body)
+    with pytest.raises(ModelAPIError) as caught:
+        await make_model().generate(ModelRequest("triage", ASK))
+    assert "not a chat completion" in str(caught.value)
+    assert caught.value.status == 200
+    assert caught.value.body.startswith(("{", "["))
+
+
 async def test_a_refused_request_quotes_the_body_scrubbed_of_secrets(
     api: respx.MockRouter, make_model: Factory
 ) -> None:
