@@ -19,7 +19,9 @@ from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime, get_runtime
 
 from agent.audit import new_event
+from agent.errors import ModelError
 from agent.graph.schemas import SkillSchemas
+from agent.llm._usage import usage_of as spent_before
 from agent.llm.base import ChatModel, ModelRequest, ModelResponse, T
 from agent.skill.model import Guardrail, MicroSkill, Skill
 from agent.skill.policy import Policy
@@ -226,14 +228,24 @@ def events(*items: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [new_event(kind, data, at=at) for kind, data in items]
 
 
-def usage_of(purpose: str, response: ModelResponse[Any]) -> dict[str, dict[str, int]]:
-    """This response's tokens under ``purpose`` (the ``usage`` channel adds them up)."""
+def usage_of(purpose: str, outcome: ModelResponse[Any] | ModelError) -> dict[str, dict[str, int]]:
+    """The tokens of a call under ``purpose`` (the ``usage`` channel adds them up).
+
+    A call whose reply was unusable still cost what it spent (``outcome`` is then
+    the error, which carries it): a failed or blocked run reports every call.
+    """
+    if isinstance(outcome, ModelError):
+        usage = spent_before(outcome)
+        calls = usage.calls
+    else:
+        usage = outcome.usage
+        calls = max(usage.calls, 1)
     return {
         purpose: {
-            "prompt_tokens": response.usage.prompt_tokens,
-            "completion_tokens": response.usage.completion_tokens,
-            "calls": max(response.usage.calls, 1),
-            "estimated_calls": response.usage.estimated_calls,
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "calls": calls,
+            "estimated_calls": usage.estimated_calls,
         }
     }
 

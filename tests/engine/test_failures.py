@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.engine import api
-from agent.errors import ModelAPIError
+from agent.errors import ModelAPIError, ModelError, ModelOutputError
 from agent.llm._usage import attach_usage
 from agent.llm.base import ModelRequest, ModelResponse, Usage
 from agent.llm.scripted import ScriptedModel
@@ -23,12 +23,22 @@ class DownAfterPlan:
     def __init__(self) -> None:
         self.inner = ScriptedModel.from_file(EXAMPLE / "script.yaml")
 
+    def fault(self) -> ModelError:
+        return ModelAPIError("flaky-server: the server refused the request", status=503)
+
     async def generate(self, request: ModelRequest[Any]) -> ModelResponse[Any]:
         if request.purpose == "plan":
             return await self.inner.generate(request)
-        exc = ModelAPIError("flaky-server: the server refused the request", status=503)
+        exc = self.fault()
         attach_usage(exc, Usage(prompt_tokens=120, completion_tokens=7, calls=2))
         raise exc
+
+
+class UnusableAfterPlan(DownAfterPlan):
+    """Every reply after the plan breaks its schema: a reply and two repairs, each spent."""
+
+    def fault(self) -> ModelError:
+        return ModelOutputError("weak: reply breaks StepResult after 2 repairs", raw="{", errors="")
 
     async def aclose(self) -> None:
         """Nothing to release."""
@@ -48,6 +58,18 @@ async def test_a_failed_run_says_what_failed_where_and_counts_the_calls_it_spent
     failed = result.usage["by_node"]["failed:severity-classification"]
     assert failed["calls"] == 2
     assert result.usage["total"]["calls"] == 3  # the plan's call and the two spent ones
+
+
+async def test_a_step_whose_replies_never_fit_counts_the_calls_it_spent(
+    seed: SkillSet, db: str, tmp_path: Path
+) -> None:
+    result = await api.start(
+        seed, {"incident": "5xx"}, "u", model=UnusableAfterPlan(), db=db, data_dir=tmp_path
+    )
+    assert result.status == "blocked"
+    spent = result.usage["by_node"]["step:severity-classification"]
+    assert (spent["calls"], spent["prompt_tokens"]) == (2, 120)
+    assert result.usage["total"]["calls"] == 3
 
 
 async def test_status_and_transcript_of_a_failed_run_carry_the_cause_skill_and_model(

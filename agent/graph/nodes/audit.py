@@ -123,6 +123,7 @@ def make_audit(ctx: SkillContext) -> Any:
                 )
             except ModelOutputError as exc:
                 problems = [f"the auditor's self-check reply was unusable: {exc}"]
+                update["usage"] = usage_of(purpose, exc)
             else:
                 output = response.output
                 assert not isinstance(output, str)

@@ -221,7 +221,11 @@ async def _judge(
             "step": step_id,
             "approval": None,
         }
-        return [unusable], {"verdicts": [unusable], "audit_log": events(("verdict", unusable))}
+        return [unusable], {
+            "verdicts": [unusable],
+            "usage": usage_of(purpose, exc),
+            "audit_log": events(("verdict", unusable)),
+        }
     output = response.output
     assert not isinstance(output, str)
     lines = {g.id: g.line for g in guardrails}

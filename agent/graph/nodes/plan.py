@@ -81,6 +81,7 @@ def make_plan(ctx: SkillContext) -> Any:
             except ModelOutputError as exc:
                 # No usable plan: the skill's own order is the plan (completed below).
                 planned, reasoning = [], f"the planner's reply was unusable ({exc}); skill order"
+                usage = usage_of(purpose, exc)
             else:
                 output = response.output
                 assert not isinstance(output, str)

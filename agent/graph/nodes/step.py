@@ -148,6 +148,7 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
             why = f"the model's reply for step `{step_id}` did not fit its schema: {exc}"
             return {
                 "draft": {"step": step_id, "unusable": why[:500]},
+                "usage": usage_of(purpose, exc),
                 "audit_log": events(
                     ("step_start", {"step": step_id, "mode": item["mode"], "at": started})
                 ),
