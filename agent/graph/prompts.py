@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from agent.llm.base import Message
 from agent.skill.model import Guardrail, MicroSkill, Skill
@@ -34,12 +34,23 @@ def data(label: str, value: Any) -> str:
     return f'<data source="{label}" trust="untrusted">\n{text}\n</data>'
 
 
-def system_message(skill: Skill, kernels: Sequence[Skill]) -> Message:
-    """The constitution (and other foundation kernels) plus who the agent is right now."""
+Role = Literal["plan", "step", "judge", "audit"]
+
+_ONE_ROLE: dict[str, Role | None] = {"scratchpad": None, "auditor": "audit"}
+"""Foundation skills that govern one node, and that node (None: none's system message).
+
+The auditor's checklist is the audit call's business and the scratchpad's mode rule
+is put in the planner's request; sending either to every other call only costs tokens.
+Every other dependency (the constitution, a skill's own) goes to every call.
+"""
+
+
+def system_message(skill: Skill, kernels: Sequence[Skill], role: Role) -> Message:
+    """Who the agent is right now, plus the foundation kernels that govern this ``role``."""
     parts = [f"You are running the skill `{skill.name}`: {skill.description}".strip()]
     for dep in kernels:
         principles = dep.kernel or dep.context
-        if principles:
+        if principles and _ONE_ROLE.get(dep.name, role) == role:
             parts.append(f"## {dep.name}\n{principles.strip()}")
     parts.append(_DATA_RULE)
     return {"role": "system", "content": "\n\n".join(parts)}
@@ -85,7 +96,7 @@ def plan_messages(
         )
         if part
     )
-    return [system_message(skill, kernels), {"role": "user", "content": user}]
+    return [system_message(skill, kernels, "plan"), {"role": "user", "content": user}]
 
 
 def step_messages(
@@ -124,7 +135,7 @@ def step_messages(
         "your confidence.",
     ]
     user = "\n\n".join(s for s in sections if s)
-    return [system_message(skill, kernels), {"role": "user", "content": user}]
+    return [system_message(skill, kernels, "step"), {"role": "user", "content": user}]
 
 
 def judge_messages(
@@ -144,7 +155,7 @@ def judge_messages(
             data("step-result", result),
         )
     )
-    return [system_message(skill, kernels), {"role": "user", "content": user}]
+    return [system_message(skill, kernels, "judge"), {"role": "user", "content": user}]
 
 
 def audit_messages(
@@ -161,4 +172,4 @@ def audit_messages(
             data("step-results", results),
         )
     )
-    return [system_message(skill, kernels), {"role": "user", "content": user}]
+    return [system_message(skill, kernels, "audit"), {"role": "user", "content": user}]

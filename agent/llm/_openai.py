@@ -50,6 +50,7 @@ from agent.llm._structured import (
     Mode,
     Parameter,
     answer_tool,
+    echoed,
     final_call_message,
     refused_parameter,
     repair_message,
@@ -301,6 +302,7 @@ class OpenAIChatModel:
                 )
             repairs += 1
             log.info("%s: %s reply invalid, asking for a repair", self.name, request.purpose)
+            messages[-1] = echoed(text)
             messages.append(repair_message(request.schema, errors))
         latency = (time.perf_counter() - started) * 1000
         usage = spent.usage

@@ -211,6 +211,23 @@ def validate_reply(schema: type[T], raw: str) -> tuple[T | None, str]:
     return None, errors
 
 
+REPAIR_ECHO_CHARS = 2000
+"""How much of an invalid reply a repair request sends back to the model."""
+
+
+def echoed(reply: str) -> Message:
+    """The invalid reply as the repair request shows it, cut when long.
+
+    The model writes its corrected reply whole, so the start of the old one and the
+    errors are what it needs; a weak model's runaway reply (thousands of tokens of
+    repeated text) would otherwise be sent back at full length on every repair.
+    """
+    if len(reply) > REPAIR_ECHO_CHARS:
+        cut = len(reply) - REPAIR_ECHO_CHARS
+        reply = f"{reply[:REPAIR_ECHO_CHARS]}… [{cut} more characters not shown]"
+    return {"role": "assistant", "content": reply}
+
+
 def repair_message(schema: type[BaseModel], errors: str) -> Message:
     """Tell the model what was wrong with its reply and ask for the corrected JSON only."""
     return {

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from agent.graph.prompts import data, step_messages
+from agent.graph.prompts import (
+    audit_messages,
+    data,
+    judge_messages,
+    plan_messages,
+    step_messages,
+)
+from agent.llm.base import Message
 from agent.skill.model import DecisionRule, Guardrail, MicroSkill, Skill
 
 STEP = MicroSkill(
@@ -49,6 +56,48 @@ def test_constitution_kernel_goes_into_the_system_message() -> None:
         SKILL, [KERNEL], STEP, goal="g", mode="eco", inputs={}, prior={}, answers=[], feedback=[]
     )
     assert "Be honest about uncertainty." in str(messages[0]["content"])
+
+
+AUDITOR = Skill(name="auditor", kernel="Check every output is present.", content_hash="a")
+SCRATCHPAD = Skill(
+    name="scratchpad", kernel="Use power mode for irreversible steps.", content_hash="s"
+)
+FOUNDATION = [KERNEL, SCRATCHPAD, AUDITOR]
+
+
+def _calls() -> dict[str, list[Message]]:
+    """One request of each kind, all with the three foundation skills as dependencies."""
+    return {
+        "plan": plan_messages(SKILL, FOUNDATION, [STEP], {}),
+        "step": step_messages(
+            SKILL,
+            FOUNDATION,
+            STEP,
+            goal="g",
+            mode="eco",
+            inputs={},
+            prior={},
+            answers=[],
+            feedback=[],
+        ),
+        "judge": judge_messages(SKILL, FOUNDATION, STEP, SKILL.guardrails, {"summary": "s"}),
+        "audit": audit_messages(SKILL, FOUNDATION, {}, {}),
+    }
+
+
+def test_the_constitution_reaches_every_call() -> None:
+    assert all("Be honest about uncertainty." in str(m[0]["content"]) for m in _calls().values())
+
+
+def test_the_auditors_checklist_reaches_only_the_audit_call() -> None:
+    holding = [k for k, m in _calls().items() if "Check every output" in str(m)]
+    assert holding == ["audit"]
+
+
+def test_the_scratchpads_mode_rule_reaches_only_the_planner_and_only_once() -> None:
+    calls = _calls()
+    assert [k for k, m in calls.items() if "power mode for irreversible" in str(m)] == ["plan"]
+    assert str(calls["plan"]).count("power mode for irreversible") == 1
 
 
 def test_step_prompt_has_its_steps_rules_and_guardrails_with_ids() -> None:

@@ -73,6 +73,23 @@ async def test_a_schema_violation_is_repaired_by_showing_the_model_the_error(
     assert response.usage.calls == 2
 
 
+async def test_a_runaway_invalid_reply_is_sent_back_cut_in_the_repair_request(
+    api: respx.MockRouter, make_model: Factory
+) -> None:
+    runaway = '{"level": "SEV2", "reason": "' + "the same words again " * 400
+    route = _route(api)
+    route.side_effect = [
+        httpx.Response(200, json=completion(runaway)),
+        httpx.Response(200, json=completion('{"level": "SEV2", "reason": "5xx"}')),
+    ]
+    await make_model().generate(ModelRequest("triage", ASK, schema=Severity))
+    echo = request_json(route.calls.last)["messages"][-2]
+    assert echo["role"] == "assistant"
+    assert echo["content"].startswith(runaway[:2000])
+    assert len(echo["content"]) < 2100 < len(runaway)
+    assert f"{len(runaway) - 2000} more characters not shown" in echo["content"]
+
+
 async def test_a_raw_newline_inside_a_json_string_is_read_as_escaped(
     api: respx.MockRouter, make_model: Factory
 ) -> None:
