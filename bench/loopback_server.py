@@ -2,8 +2,9 @@
 
 Run as a process: ``python bench/loopback_server.py LATENCY_MS``; it prints its port and
 serves ``POST /v1/chat/completions``. Each reply waits ``LATENCY_MS`` and then
-answers with the smallest JSON value that fits the request's
-``response_format.json_schema`` (no tool calls): real HTTP, a real server, no model.
+answers with the smallest JSON value that fits the request's schema
+(``response_format.json_schema``, or the ``schema`` a json_object request carries;
+no tool calls): real HTTP, a real server, no model.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from support.schema_fill import fill
 
 def _reply(request: dict[str, Any]) -> dict[str, Any]:
     fmt = request.get("response_format") or {}
-    schema = (fmt.get("json_schema") or {}).get("schema") or {}
+    schema = (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema") or {}
     content = json.dumps(fill(schema, schema.get("$defs", {}))) if schema else "ok"
     return {
         "id": "chatcmpl-bench",
