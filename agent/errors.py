@@ -140,6 +140,14 @@ class ScriptedModelError(ConfigError):
     """
 
 
+class NotOfferedError(UserError, ValueError):
+    """A caller named a value the operator does not offer (a model spec, an evidence folder).
+
+    Also a ``ValueError``: LangGraph Server passes on the message of ValueErrors only,
+    and the caller needs it to pick an offered value.
+    """
+
+
 class ThreadBusyError(UserError):
     """Another process is running or resuming the same thread right now."""
 

@@ -19,7 +19,7 @@ from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime, get_runtime
 
 from agent.audit import new_event
-from agent.errors import ModelError
+from agent.errors import ConfigError, ModelError
 from agent.graph.schemas import SkillSchemas
 from agent.llm._usage import usage_of as spent_before
 from agent.llm.base import ChatModel, ModelRequest, ModelResponse, T
@@ -99,11 +99,28 @@ class FixedClock:
 SYSTEM_CLOCK = SystemClock()
 
 
+class _NoModel:
+    """The model of a context built without one: LangGraph Server builds the context from
+    the run's configuration, which need not name a model (``SKILLWEAVE_MODEL`` then does)."""
+
+    name = "none"
+
+    async def generate(self, request: ModelRequest[T]) -> ModelResponse[T]:
+        """Never called: a context without a model is replaced by the served one."""
+        raise ConfigError("this run's context names no model")
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+NO_MODEL: ChatModel = _NoModel()
+
+
 @dataclass(frozen=True)
 class RunContext:
     """What one run brings to the compiled graph (LangGraph's ``context``)."""
 
-    model: ChatModel
+    model: ChatModel = NO_MODEL
     tools: tuple[BaseTool, ...] = ()
     journal: Journal | None = None
     clock: Clock = SYSTEM_CLOCK
@@ -114,10 +131,11 @@ def _given(runtime: Runtime[Any]) -> RunContext | None:
     """The context the engine gave the run; None on LangGraph Server.
 
     The server fills the context schema from the run's configuration when no context
-    is given, which makes a ``RunContext`` whose model is the configured spec string.
+    is given, which makes a ``RunContext`` whose model is the configured spec string,
+    or no model at all.
     """
     context = runtime.context
-    if isinstance(context, RunContext) and not isinstance(context.model, str):
+    if isinstance(context, RunContext) and not isinstance(context.model, str | _NoModel):
         return context
     return None
 

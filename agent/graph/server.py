@@ -11,6 +11,12 @@ A server run brings no :class:`RunContext`, so the nodes ask this module for one
 the model from the run's ``configurable.model`` or ``SKILLWEAVE_MODEL`` (a scripted
 model keeps its place per thread), and the skill's tools over the evidence folder
 named by the run's input (``{"inputs": {"evidence": DIR}}``).
+
+A caller picks those, so the operator bounds them as ``skillweave serve`` does: a
+model spec names a server that gets the key (or a file on this host), so a caller may
+name only ``SKILLWEAVE_MODEL`` or one listed in ``SKILLWEAVE_ALLOWED_MODELS``
+(comma-separated); an evidence folder must lie under ``SKILLWEAVE_EVIDENCE_ROOTS``
+(``os.pathsep``-separated; the server's working directory when unset).
 """
 
 from __future__ import annotations
@@ -27,12 +33,15 @@ from langgraph.config import get_config
 from langgraph.graph.state import CompiledStateGraph
 
 from agent._data import data_dir_path
-from agent.errors import ConfigError
+from agent.access import under_roots
+from agent.errors import ConfigError, NotOfferedError
 from agent.graph.compile import RunContext, compile_skill
 from agent.graph.state import RunState
 from agent.skill.library import Library, default_skill_paths
 from agent.skill.model import Skill
 
+MODELS_ENV = "SKILLWEAVE_ALLOWED_MODELS"
+EVIDENCE_ENV = "SKILLWEAVE_EVIDENCE_ROOTS"
 _PER_THREAD = ("scripted:", "replay:")
 """Model specs whose model keeps a place in a recording: one model per thread."""
 _CACHE_SIZE = 256
@@ -84,12 +93,43 @@ def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any) -> None:
         cache.popitem(last=False)
 
 
+def model_spec(configurable: dict[str, Any]) -> str:
+    """The run's model spec: the caller's pick if the operator offers it, else the default."""
+    default = os.environ.get("SKILLWEAVE_MODEL") or ""
+    asked = str(configurable.get("model") or "")
+    if not asked or asked == default:
+        return default
+    offered = [m.strip() for m in os.environ.get(MODELS_ENV, "").split(",") if m.strip()]
+    if asked not in offered:
+        listed = ", ".join([default, *offered] if default else offered) or "none"
+        raise NotOfferedError(
+            f"model {asked!r} is not offered by this server (offered: {listed}); "
+            f"the operator lists the specs a run may pick in {MODELS_ENV}"
+        )
+    return asked
+
+
+def evidence_folder(inputs: dict[str, Any]) -> Path | None:
+    """The evidence folder the run's input names, if it lies under the operator's roots."""
+    named = str(inputs.get("evidence") or "")
+    if not named:
+        return None
+    roots = tuple(Path(p) for p in os.environ.get(EVIDENCE_ENV, "").split(os.pathsep) if p)
+    path = Path(named)
+    if not path.is_dir() or not under_roots(path, roots):
+        raise NotOfferedError(
+            f"evidence {named}: no such folder under the server's evidence roots "
+            f"({EVIDENCE_ENV}, or the working directory when unset)"
+        )
+    return path.resolve()
+
+
 def served_context() -> RunContext:
     """The model of a run without a context: ``configurable.model`` or ``SKILLWEAVE_MODEL``."""
     from agent.llm.spec import build_model
 
     configurable = _configurable()
-    spec = str(configurable.get("model") or os.environ.get("SKILLWEAVE_MODEL") or "")
+    spec = model_spec(configurable)
     thread = str(configurable.get("thread_id") or "") if spec.startswith(_PER_THREAD) else ""
     found = _CONTEXTS.get((thread, spec))
     if found is None:
@@ -103,11 +143,11 @@ def served_tools(skill: Skill, inputs: dict[str, Any]) -> tuple[BaseTool, ...]:
     from agent.plugins import ToolContext, load_tools
 
     thread = str(_configurable().get("thread_id") or "")
-    evidence = str(inputs.get("evidence") or "")
-    key = (thread, skill.name, evidence)
+    evidence = evidence_folder(inputs)
+    key = (thread, skill.name, str(evidence or ""))
     found = _TOOLS.get(key)
     if found is None:
-        ctx = ToolContext.from_env(data_dir_path(), thread, Path(evidence) if evidence else None)
+        ctx = ToolContext.from_env(data_dir_path(), thread, evidence)
         found = tuple(load_tools(skill, ctx))
         _remember(_TOOLS, key, found)
     return found

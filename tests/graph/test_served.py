@@ -14,7 +14,8 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from agent.graph.server import skill_graph
+from agent.errors import UserError
+from agent.graph.server import EVIDENCE_ENV, MODELS_ENV, evidence_folder, model_spec, skill_graph
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "tests" / "langgraph" / "two-at-once.yaml"
@@ -25,6 +26,8 @@ EVIDENCE = REPO / "examples" / "incidents" / "cart-multi-service"
 async def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, dict[str, Any]]:
     """The incident-response graph with a checkpointer, and a run config naming the model."""
     monkeypatch.setenv("SKILLWEAVE_HOME", str(tmp_path))
+    monkeypatch.setenv(MODELS_ENV, f"scripted:{SCRIPT}")
+    monkeypatch.setenv(EVIDENCE_ENV, str(EVIDENCE.parent))
     graph = (await skill_graph("incident-response")()).copy(
         update={"checkpointer": InMemorySaver()}
     )
@@ -43,6 +46,23 @@ async def test_the_run_uses_the_configured_model_and_the_inputs_evidence(
     assert all(i.response_schema for i in state.interrupts)
 
 
+async def test_a_run_whose_configuration_names_no_model_uses_the_servers_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SKILLWEAVE_HOME", str(tmp_path))
+    monkeypatch.setenv("SKILLWEAVE_MODEL", f"scripted:{SCRIPT}")
+    monkeypatch.setenv(EVIDENCE_ENV, str(EVIDENCE.parent))
+    graph = (await skill_graph("incident-response")()).copy(
+        update={"checkpointer": InMemorySaver()}
+    )
+    config: Any = {"configurable": {"thread_id": uuid.uuid4().hex}}
+    # the server coerces the configuration's context keys, none here, into the schema
+    await graph.ainvoke({"inputs": {"evidence": str(EVIDENCE)}}, config, context={})
+    state = await graph.aget_state(config)
+    assert state.values["model"] == f"scripted:{SCRIPT.name}"
+    assert len(state.interrupts) == 2
+
+
 async def test_a_value_that_answers_nothing_leaves_its_question_waiting(
     served: tuple[Any, dict[str, Any]],
 ) -> None:
@@ -53,3 +73,47 @@ async def test_a_value_that_answers_nothing_leaves_its_question_waiting(
     state = await graph.aget_state(config)
     assert [i.value["id"] for i in state.interrupts] == [first.value["id"]]
     assert set(state.values["answers"]) == {second.value["id"]}
+
+
+def test_a_caller_may_name_only_a_model_the_operator_offers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SKILLWEAVE_MODEL", "openai:gpt-4o-mini")
+    monkeypatch.setenv(MODELS_ENV, "openai:gpt-4o, local@http://10.0.0.5:8000/v1")
+    assert model_spec({}) == "openai:gpt-4o-mini"
+    assert model_spec({"model": "local@http://10.0.0.5:8000/v1"}) == "local@http://10.0.0.5:8000/v1"
+    with pytest.raises(UserError, match=f"not offered by this server.*{MODELS_ENV}"):
+        model_spec({"model": "openai:gpt-4o@http://attacker.example/v1"})
+
+
+def test_without_a_list_only_the_default_model_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SKILLWEAVE_MODEL", "openai:gpt-4o-mini")
+    monkeypatch.delenv(MODELS_ENV, raising=False)
+    assert model_spec({"model": "openai:gpt-4o-mini"}) == "openai:gpt-4o-mini"
+    with pytest.raises(UserError, match="not offered"):
+        model_spec({"model": "scripted:/etc/passwd"})
+
+
+def test_evidence_must_lie_under_the_operators_roots(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    allowed, elsewhere = tmp_path / "incidents", tmp_path / "home"
+    (allowed / "a").mkdir(parents=True)
+    elsewhere.mkdir()
+    monkeypatch.setenv(EVIDENCE_ENV, str(allowed))
+    assert evidence_folder({"evidence": str(allowed / "a")}) == (allowed / "a").resolve()
+    assert evidence_folder({}) is None
+    for outside in (elsewhere, allowed / "a" / ".." / ".." / "home", Path("/etc")):
+        with pytest.raises(UserError, match="evidence roots"):
+            evidence_folder({"evidence": str(outside)})
+
+
+def test_evidence_roots_default_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "case").mkdir()
+    monkeypatch.delenv(EVIDENCE_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert evidence_folder({"evidence": "case"}) == (tmp_path / "case").resolve()
+    with pytest.raises(UserError):
+        evidence_folder({"evidence": str(EVIDENCE)})

@@ -52,6 +52,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "LANGGRAPH_NO_VERSION_CHECK": "true",
         "LANGGRAPH_CLI_NO_ANALYTICS": "1",
         "SKILLWEAVE_HOME": str(served / "home"),
+        "SKILLWEAVE_ALLOWED_MODELS": f"scripted:{SCRIPT}",
+        "SKILLWEAVE_EVIDENCE_ROOTS": str(EVIDENCE.parent),
     }
     env.pop("SKILLWEAVE_MODEL", None)
     command = [str(LANGGRAPH), "dev", "--no-browser", "--no-reload", "--allow-blocking"]
@@ -134,3 +136,29 @@ async def test_a_skill_run_pauses_resumes_by_interrupt_id_and_exports_its_transc
     )
     assert decided[approvals["feature-flag-off"]["value"]["id"]]["approved"] is True
     assert verify_chain(transcript["audit_log"]) == []
+
+
+@pytest.mark.parametrize(
+    ("configurable", "inputs", "refusal"),
+    [
+        ({"model": "openai:gpt-4o@http://127.0.0.1:9/v1"}, {}, "is not offered by this server"),
+        (
+            {"model": f"scripted:{SCRIPT}"},
+            {"evidence": "/etc"},
+            "under the server's evidence roots",
+        ),
+    ],
+    ids=["unoffered-model", "evidence-outside-the-roots"],
+)
+async def test_a_run_naming_what_the_operator_did_not_offer_errors_with_the_reason(
+    server: str, configurable: dict[str, str], inputs: dict[str, str], refusal: str
+) -> None:
+    client = get_client(url=server)
+    thread = (await client.threads.create())["thread_id"]
+    with pytest.raises(Exception, match=refusal):
+        await client.runs.wait(
+            thread,
+            "incident-response",
+            input={"inputs": inputs},
+            config={"configurable": configurable},
+        )
