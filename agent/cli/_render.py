@@ -241,18 +241,22 @@ def script_gap(result: RunResult) -> str | None:
 
 
 def describe_actions(
-    actions: Sequence[Mapping[str, Any]], approvals: Mapping[str, Any], *, webhook: bool
+    actions: Sequence[Mapping[str, Any]],
+    approvals: Mapping[str, Any],
+    *,
+    webhook: bool,
+    rejected: Sequence[Mapping[str, Any]] = (),
 ) -> list[str]:
     """One line per action a step proposed, saying what became of it.
 
     An action is a proposal: only a recorded approval lets it leave the run, and then
     only to the action webhook. Without one, nothing was changed, whatever the outputs say.
+    ``rejected`` are the actions a rejection removed from the run's actions: still listed.
     """
     lines = []
     for action in actions:
         key = f":{action.get('id', '')}:"
         answer = next((a for qid, a in approvals.items() if key in f":{qid}:"), None)
-        what = printable(str(action.get("description") or action.get("type")))
         if answer is None:
             state = "recorded by its tool, no approval asked"
         elif answer.get("approved") is True:
@@ -260,8 +264,17 @@ def describe_actions(
             state = f"proposed, approved by {answer.get('by') or 'someone'}; {done}"
         else:
             state = f"proposed, rejected by {answer.get('by') or 'someone'}; nothing was changed"
-        lines.append(f"  - {action.get('type')}: {what} — {state}")
+        lines.append(_action_line(action, state))
+    for action in rejected:
+        why = f" ({printable(str(action['reason']))})" if action.get("reason") else ""
+        state = f"proposed, rejected by {action.get('rejected_by')}{why}; nothing was changed"
+        lines.append(_action_line(action, state))
     return lines
+
+
+def _action_line(action: Mapping[str, Any], state: str) -> str:
+    what = printable(str(action.get("description") or action.get("type")))
+    return f"  - {action.get('type')}: {what} — {state}"
 
 
 def print_result(

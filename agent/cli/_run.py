@@ -43,6 +43,7 @@ from agent.engine.answers import Answer, match_answers
 from agent.engine.api import RunResult
 from agent.engine.events import RunEvent
 from agent.errors import ConfigError, RunNotPausedError, UnknownThreadError, UserError
+from agent.graph.questions import rejected_actions
 from agent.llm.spec import parse_spec
 from agent.plugins import ACTION_WEBHOOK_ENV
 
@@ -247,6 +248,7 @@ def actions_of(thread_id: str, db: str | None) -> list[str]:
         values.get("actions", []),
         values.get("approvals", {}),
         webhook=bool(os.environ.get(ACTION_WEBHOOK_ENV)),
+        rejected=rejected_actions(values),
     )
 
 

@@ -135,6 +135,13 @@ class Action(_Open):
     description: str = ""
 
 
+class RejectedAction(Action):
+    """An action a reviewer rejected; the step's revision left it out of ``actions``."""
+
+    rejected_by: str
+    reason: str | None = None
+
+
 class Effect(_Open):
     """A side effect a tool caused (a proposal recorded, a message sent, an item filed).
 
@@ -198,6 +205,9 @@ class Transcript(BaseModel):
     answers: list[Answer] = Field(default_factory=list)
     verdicts: list[TranscriptVerdict] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
+    rejected_actions: list[RejectedAction] = Field(
+        default_factory=list, description="Actions proposed and rejected: nothing was changed."
+    )
     effects: list[Effect] = Field(
         default_factory=list, description="Every side effect a tool caused, with its state."
     )

@@ -283,3 +283,27 @@ def is_approval(answer: dict[str, Any]) -> bool:
     if "approved" in answer:
         return bool(answer["approved"])
     return str(answer.get("text", "")).strip().lower().rstrip(".!") in _YES
+
+
+def rejected_actions(values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Actions a reviewer rejected that are no longer among the run's actions.
+
+    A rejection sends the step back, and its revised result no longer proposes the
+    action, so the run's ``actions`` forget it; whoever reads the run must still see
+    that it was proposed and refused, and by whom. Each is the action as proposed,
+    with ``rejected_by`` and, when the reviewer gave one, ``reason``.
+    """
+    current = {str(a.get("id")) for a in values.get("actions", [])}
+    approvals: Mapping[str, Any] = values.get("approvals", {})
+    refused = []
+    for question in values.get("questions", []):
+        action, answer = question.get("action"), approvals.get(str(question.get("id")))
+        if question.get("kind") != "approval" or not action or not answer:
+            continue
+        if answer.get("approved") or answer.get("decision", "reject") != "reject":
+            continue
+        if str(action.get("id")) in current:
+            continue
+        reason = {"reason": str(answer["message"])} if answer.get("message") else {}
+        refused.append({**action, "rejected_by": str(answer.get("by") or "someone"), **reason})
+    return refused

@@ -89,8 +89,8 @@ def _drafted(
     latest: dict[str, list[Any]] = {}
     for event in values.get("audit_log", []):
         data = event.get("data") or {}
-        if event.get("kind") == "step_end" and data.get("actions"):
-            latest[str(data.get("step"))] = list(data["actions"])
+        if event.get("kind") == "step_end":  # a revision may propose nothing
+            latest[str(data.get("step"))] = list(data.get("actions") or [])
     pending = [str(q["id"]) for q in questions]
     drafted = []
     for step, proposed in latest.items():
@@ -124,7 +124,13 @@ async def run_view(hub: RunHub, thread_id: str) -> dict[str, Any]:
         record = action.model_dump(mode="json")
         state, note = _action_state(record, approvals, outbox)
         actions.append({**record, "state": state, "note": note})
-    actions += _drafted(values, {a["step"] for a in actions}, status.questions)
+    actions += _drafted(values, set(values.get("results", {})), status.questions)
+    listed = {a.get("id") for a in actions}
+    for refused in (r for r in transcript.rejected_actions if r.id not in listed):
+        who = f"rejected by {refused.rejected_by}"
+        why = f" ({refused.reason})" if refused.reason else ""
+        record = refused.model_dump(mode="json")
+        actions.append({**record, "state": "rejected", "note": f"{who}{why}: nothing was changed"})
     outputs = []
     for name, value in transcript.outputs.items():
         if isinstance(value, str):

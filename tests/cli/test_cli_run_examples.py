@@ -81,9 +81,10 @@ def test_the_first_example_runs_to_the_end_with_any_valid_answer(
     rejected = approval == "reject"
     assert ("rejected by the IC" in result.out) is rejected
     assert ("approved by the IC" in result.out) is not rejected
-    if not rejected:  # a rejected proposal leaves the step's accepted result
-        assert "rollback-deploy: roll back checkout to v2.13.2: v2.14.0 introduced" in result.out
-        assert "— proposed, approved by human; nothing was changed" in result.out
+    # a rejected proposal leaves the step's revised result, but not the list of actions
+    assert "rollback-deploy: roll back checkout to v2.13.2: v2.14.0 introduced" in result.out
+    decided = "rejected" if rejected else "approved"
+    assert f"— proposed, {decided} by human; nothing was changed" in result.out
 
 
 def test_a_scripted_runs_outputs_are_said_to_come_from_the_script(cli: Cli) -> None:

@@ -131,6 +131,21 @@ async def test_the_run_page_shows_plan_actions_outputs_and_an_intact_audit_chain
     assert 'class="chain ok"' in page
 
 
+async def test_the_run_page_still_lists_an_action_the_reviewer_rejected(
+    app: Any, dana: httpx.AsyncClient
+) -> None:
+    run = await start_incident(dana)
+    tid = run["thread_id"]
+    await dana.post(f"/api/runs/{tid}/answers", json={"answers": {"q1": SEV2}})
+    decisions = {"decisions": [{"type": "reject", "message": "<b>not</b> during the sale"}]}
+    await dana.post(f"/api/runs/{tid}/answers", json={"answers": {"q2": decisions}})
+    async with browser(app) as client:
+        await sign_in(client, "dana")
+        page = (await client.get(f"/runs/{tid}")).text
+    assert "roll back checkout to v2.13.2" in page
+    assert "rejected by dana (&lt;b&gt;not&lt;/b&gt; during the sale): nothing was changed" in page
+
+
 async def test_every_page_carries_a_strict_content_security_policy(app: Any) -> None:
     async with browser(app) as client:
         response = await client.get("/login")

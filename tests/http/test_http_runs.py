@@ -168,6 +168,12 @@ async def test_an_approval_takes_hitl_decisions_recorded_as_the_caller(
         "not during the sale",
         "dana",
     )
+    (refused,) = transcript["rejected_actions"]
+    assert (refused["type"], refused["rejected_by"], refused["reason"]) == (
+        "rollback-deploy",
+        "dana",
+        "not during the sale",
+    )
 
 
 async def test_decisions_for_a_clarifying_question_are_422(dana: httpx.AsyncClient) -> None:
