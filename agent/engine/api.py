@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import os
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -516,9 +516,15 @@ async def _continue(run: _Run, answers: Mapping[str, Answer] | None, recorded: s
     return None
 
 
-async def _last(events: AsyncIterator[RunEvent]) -> RunResult:
+EventSink = Callable[[RunEvent], None]
+"""Who else sees a run's events as they happen (a server's live views)."""
+
+
+async def _last(events: AsyncIterator[RunEvent], on_event: EventSink | None = None) -> RunResult:
     result: RunResult | None = None
     async for event in events:
+        if on_event is not None:
+            on_event(event)
         if event.kind == "status":
             result = RunResult(**event.data)
     assert result is not None

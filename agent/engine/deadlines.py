@@ -23,6 +23,7 @@ from langgraph.types import Command, Interrupt
 
 from agent.engine.api import (
     DEFAULT_RECURSION_LIMIT,
+    EventSink,
     RunResult,
     _asked,
     _drive,
@@ -85,8 +86,11 @@ async def apply_deadlines(
     now: datetime | None = None,
     db: str | None = None,
     data_dir: Path | None = None,
+    on_event: EventSink | None = None,
 ) -> RunResult | None:
     """Apply every deadline due at ``now`` (fallbacks + audit), advance the run, return its result.
+
+    ``on_event`` sees the run's events as they happen (the deadlines applied first).
 
     None if nothing was due, the run is not paused, or another caller is driving it
     right now (its answer wins; a deadline still due is applied on the next call).
@@ -113,7 +117,7 @@ async def apply_deadlines(
         run = await _runnable(run_store, thread_id, info, clock, data_dir)
         tick = {CLOCK_KEY: iso(at)}
         payload: Command[Any] = Command(resume={i.id: tick for i in waiting})
-        return await _last(_drive(run, payload))
+        return await _last(_drive(run, payload), on_event)
 
 
 async def _runnable(
@@ -135,16 +139,21 @@ async def _runnable(
 
 
 async def keep_clocks(
-    *, db: str | None = None, data_dir: Path | None = None, poll_seconds: float = 30.0
+    *,
+    db: str | None = None,
+    data_dir: Path | None = None,
+    poll_seconds: float = 30.0,
+    on_event: EventSink | None = None,
 ) -> None:
     """Apply the due deadlines of every paused run, until cancelled (``serve``'s clock keeper).
 
     It sleeps until the earliest pending deadline, or ``poll_seconds`` at most so
-    that runs paused since the last pass (by anyone) are seen.
+    that runs paused since the last pass (by anyone) are seen. ``on_event`` sees the
+    events of the runs it advances (a deadline applied, then what the run did next).
     """
     while True:
         try:
-            earliest = await _pass(db, data_dir)
+            earliest = await _pass(db, data_dir, on_event)
         except Exception:  # a database hiccup must not stop the clocks for good
             log.exception("keeping the clocks of paused runs failed; trying again")
             earliest = None
@@ -154,14 +163,16 @@ async def keep_clocks(
         await asyncio.sleep(max(wait, _MIN_WAIT))
 
 
-async def _pass(db: str | None, data_dir: Path | None) -> datetime | None:
+async def _pass(
+    db: str | None, data_dir: Path | None, on_event: EventSink | None
+) -> datetime | None:
     """Apply what is due now in each paused run; the earliest time still pending."""
     pending: list[datetime] = []
     for run in await list_runs(db=db, data_dir=data_dir, status="paused", limit=100_000):
         try:
             due = await next_deadline(run.thread_id, db=db, data_dir=data_dir)
             if due is not None and due <= SYSTEM_CLOCK.now():
-                await apply_deadlines(run.thread_id, db=db, data_dir=data_dir)
+                await apply_deadlines(run.thread_id, db=db, data_dir=data_dir, on_event=on_event)
                 due = await next_deadline(run.thread_id, db=db, data_dir=data_dir)
         except SkillweaveError as exc:
             log.warning("deadlines of run %s not applied: %s", run.thread_id, exc)

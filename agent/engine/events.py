@@ -25,10 +25,12 @@ EventKind = Literal[
     "verdict",
     "decision",
     "audit",
+    "deadline",
+    "reminder",
     "status",
 ]
 
-_FROM_AUDIT: dict[str, EventKind] = {
+FROM_AUDIT: dict[str, EventKind] = {
     "plan": "plan",
     "audit_result": "audit",
     "step_end": "step_finished",
@@ -36,7 +38,10 @@ _FROM_AUDIT: dict[str, EventKind] = {
     "question": "question",
     "answer": "answer",
     "decision": "decision",
+    "deadline": "deadline",
+    "reminder": "reminder",
 }
+"""Audit-log kinds that are events, and the event each becomes (stream and replay alike)."""
 
 
 class RunEvent(BaseModel):
@@ -79,7 +84,7 @@ def from_update(thread_id: str, chunk: Any) -> Iterator[RunEvent]:
         if node == "__interrupt__" or not isinstance(update, dict):
             continue
         for event in update.get("audit_log", []) or []:
-            kind = _FROM_AUDIT.get(str(event.get("kind")))
+            kind = FROM_AUDIT.get(str(event.get("kind")))
             if kind is None:
                 continue
             data = dict(event.get("data", {}))

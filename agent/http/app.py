@@ -111,6 +111,7 @@ def create_app(
                     db=settings.db,
                     data_dir=settings.data_dir,
                     poll_seconds=settings.clock_seconds,
+                    on_event=hub.publish,
                 )
             )
             stack.push_async_callback(_stopped, clocks)

@@ -19,18 +19,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict
 from typing import Any
 
-from agent.engine.events import RunEvent
+from agent.engine.events import FROM_AUDIT, RunEvent
 from agent.http.runs import TERMINAL, RunHub
 
-DURABLE: dict[str, str] = {
-    "plan": "plan",
-    "audit_result": "audit",
-    "step_end": "step_finished",
-    "verdict": "verdict",
-    "question": "question",
-    "answer": "answer",
-    "decision": "decision",
-}
+DURABLE: dict[str, str] = dict(FROM_AUDIT)
 """Audit-log kinds streamed, and the event name each is sent as (the engine's names)."""
 LIVE = ("step_started", "tool_called")
 

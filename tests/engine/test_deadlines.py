@@ -18,6 +18,7 @@ from graph.scripts import incident
 from graph.scripts.incident import find, reply
 
 from agent.engine import api, apply_deadlines, next_deadline
+from agent.engine.events import RunEvent
 from agent.errors import RunNotPausedError, SkillweaveError
 from agent.graph._context import FixedClock, parse_iso
 from agent.graph.compile import judge_schedule
@@ -160,6 +161,28 @@ async def test_the_answer_fallback_makes_the_on_call_engineer_ic_until_handed_of
     assert event["rule_id"] == "classify-within-five-minutes"
     assert event["fallback"] == "answer"
     assert event["question_id"] == qid
+
+
+async def test_a_deadline_applied_is_an_event_before_what_the_run_did_next(
+    seed: SkillSet, tmp_path: Path, db: str
+) -> None:
+    script = _script(seed, "SEV2")
+    unsure = {**incident.step("unsure"), "ambiguities": [_sev_question(seed)]}
+    script["step:severity-classification"] = [
+        reply(unsure),
+        reply(incident.step("SEV2 taken", severity="SEV2")),
+    ]
+    paused = await _start(seed, tmp_path, db, script, _without_reminders(seed))
+    seen: list[RunEvent] = []
+    await apply_deadlines(paused.thread_id, now=_later(minutes=6), db=db, on_event=seen.append)
+    kinds = [e.kind for e in seen]
+    assert kinds.index("deadline") < kinds.index("step_started") < kinds.index("status")
+    deadline = seen[kinds.index("deadline")]
+    assert (deadline.data["rule_id"], deadline.data["question_id"], deadline.data["fallback"]) == (
+        "classify-within-five-minutes",
+        paused.questions[0]["id"],
+        "answer",
+    )
 
 
 async def test_an_answer_after_the_fallback_is_refused(

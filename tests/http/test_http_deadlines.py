@@ -13,6 +13,7 @@ from web_helpers import EXAMPLE, SCRIPTED, start_incident
 from agent.engine import api
 from agent.graph._context import parse_iso
 from agent.http import ServerSettings, create_app
+from agent.http.sse import run_stream
 from agent.skill.library import Library
 from agent.skill.policy import DeadlineRule, load_policy
 
@@ -38,6 +39,20 @@ async def test_the_inbox_and_the_run_page_show_answer_by(app: Any, dana: httpx.A
         await sign_in(client, "dana")
         pages = [(await client.get(p)).text for p in ("/", f"/runs/{started['thread_id']}")]
     assert all(f"answer by {deadline}" in html for html in pages)
+
+
+async def _event_names(app: Any, thread_id: str) -> list[str]:
+    """The event names the run's stream sends a client that then leaves (the run is paused)."""
+
+    async def gone() -> bool:
+        return True
+
+    return [
+        line.removeprefix("event: ")
+        async for frame in run_stream(app.state.hub, thread_id, -1, gone)
+        for line in frame.splitlines()
+        if line.startswith("event: ")
+    ]
 
 
 async def test_serve_applies_a_real_one_second_deadline_and_stops_on_shutdown(
@@ -69,6 +84,8 @@ async def test_serve_applies_a_real_one_second_deadline_and_stops_on_shutdown(
             if status.timers:
                 break
             await asyncio.sleep(0.1)
+        streamed = await _event_names(app, paused.thread_id)
+    assert "deadline" in streamed  # the live view says so too
     [applied] = [t for t in status.timers if t["kind"] == "deadline"]
     assert applied["rule_id"] == "classify-within-five-minutes"
     assert parse_iso(applied["at"]) >= due

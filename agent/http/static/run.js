@@ -25,6 +25,8 @@
       case "answer": return "answered " + JSON.stringify(d.text || "") + (d.by ? " by " + d.by : "");
       case "decision": return "decision " + (d.rule_id || "") + ": " + (d.rationale || "");
       case "audit": return "audit finished";
+      case "deadline": return "deadline " + (d.rule_id || "") + " passed for " + (d.question_id || "") + ": " + (d.fallback || "");
+      case "reminder": return "reminder " + (d.rule_id || "") + ": " + (d.message || "");
       default: return kind;
     }
   }
@@ -43,7 +45,7 @@
 
   var source = new EventSource("/api/runs/" + encodeURIComponent(thread) + "/events");
   ["plan", "step_started", "step_finished", "tool_called", "verdict", "question", "answer",
-   "decision", "audit"].forEach(function (kind) {
+   "decision", "audit", "deadline", "reminder"].forEach(function (kind) {
     source.addEventListener(kind, function (e) { add(kind, JSON.parse(e.data)); });
   });
   source.addEventListener("status", function (e) {
