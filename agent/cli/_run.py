@@ -218,10 +218,13 @@ def finish(result: RunResult, args: argparse.Namespace, shown: set[str] | None =
         )
         return EXIT_USAGE
     engine = f" --engine {args.engine}" if getattr(args, "engine", None) else ""
-    if result.status == "paused" and not args.json:
+    if result.status == "paused" and not result.questions and result.error:
+        print(f"skillweave: {result.error}", file=sys.stderr)  # paused in a form not read here
+        return EXIT_USAGE
+    if result.status == "paused" and result.questions and not args.json:
         print(
             f"skillweave: answer with: skillweave answer {result.thread_id}{db}{engine} "
-            f"--answer {_render.label(result.questions[0]) if result.questions else 'q1'}=TEXT "
+            f"--answer {_render.label(result.questions[0])}=TEXT "
             "(or --answers-file FILE)",
             file=sys.stderr,
         )

@@ -61,7 +61,7 @@ from agent.errors import (
 )
 from agent.graph._context import SYSTEM_CLOCK, Clock, GraphSettings, RunContext, iso, now
 from agent.graph.compile import compile_skill
-from agent.graph.questions import question_of
+from agent.graph.questions import LEGACY_PAUSE, is_legacy_pause, question_of
 from agent.llm._usage import usage_of
 from agent.llm.base import ChatModel
 from agent.plugins import ACTION_WEBHOOK_ENV, ToolContext, load_tools
@@ -132,9 +132,10 @@ def result_of(
     questions = _questions(interrupts)
     state_status = values.get("status")
     status: Status
+    legacy = any(is_legacy_pause(i.value) for i in interrupts)
     if failure is not None:
         status = "failed"
-    elif questions:
+    elif questions or legacy:
         status = "paused"
     elif state_status in ("completed", "blocked"):
         status = state_status
@@ -152,7 +153,9 @@ def result_of(
         outputs=dict(values.get("outputs", {})) if status == "completed" else {},
         violations=list(values.get("violations", [])),
         usage=_usage(values, failure),
-        error=_error_text(failure),
+        error=f"thread '{thread_id}' {LEGACY_PAUSE}"
+        if legacy and not failure
+        else _error_text(failure),
         failure=failure,
         model=str(values.get("model") or ""),
         timers=[dict(t) for t in values.get("timers", [])],
@@ -376,6 +379,8 @@ def _answer_command(
     interrupt id; the others keep waiting.
     """
     asked = _asked(interrupts)
+    if not asked and any(is_legacy_pause(i.value) for i in interrupts):
+        raise RunNotPausedError(f"thread '{thread_id}' {LEGACY_PAUSE}")
     questions = [q for _, q in asked]
     known = ", ".join(f"{q.get('alias', q['id'])} ({q['id']})" for q in questions)
     if not answers:

@@ -128,6 +128,19 @@ def interrupt_value(question: Mapping[str, Any], skill: str) -> dict[str, Any]:
     return value
 
 
+LEGACY_PAUSE = (
+    "was paused by a skillweave from before one interrupt per question (all its "
+    "questions in one interrupt), which this version cannot answer or resume: finish it "
+    "with the skillweave that started it, or start it again"
+)
+"""What a run paused in the old format is told (it says what to do, not only what is wrong)."""
+
+
+def is_legacy_pause(value: Any) -> bool:
+    """Whether an interrupt's value is the old all-questions-at-once form."""
+    return isinstance(value, Mapping) and isinstance(value.get("questions"), list)
+
+
 def question_of(value: Any) -> dict[str, Any] | None:
     """The question record inside an interrupt's value, or None for another interrupt."""
     if not isinstance(value, Mapping) or "id" not in value or "kind" not in value:
