@@ -139,16 +139,21 @@ async def test_nothing_applies_before_the_deadline(seed: SkillSet, tmp_path: Pat
     assert status.timers == []
 
 
-async def test_the_answer_fallback_makes_the_on_call_engineer_ic_until_handed_off(
-    seed: SkillSet, tmp_path: Path, db: str
-) -> None:
+async def _paused_on_severity(seed: SkillSet, tmp_path: Path, db: str) -> api.RunResult:
+    """A run asking for the severity; when it goes on, the step takes SEV2 and names no IC."""
     script = _script(seed, "SEV2")
     unsure = {**incident.step("unsure"), "ambiguities": [_sev_question(seed)]}
     script["step:severity-classification"] = [
         reply(unsure),
-        reply(incident.step("SEV2 taken", severity="SEV2")),  # no IC of its own this time
+        reply(incident.step("SEV2 taken", severity="SEV2")),
     ]
-    paused = await _start(seed, tmp_path, db, script, _without_reminders(seed))
+    return await _start(seed, tmp_path, db, script, _without_reminders(seed))
+
+
+async def test_the_answer_fallback_makes_the_on_call_engineer_ic_until_handed_off(
+    seed: SkillSet, tmp_path: Path, db: str
+) -> None:
+    paused = await _paused_on_severity(seed, tmp_path, db)
     qid = paused.questions[0]["id"]
     done = await apply_deadlines(paused.thread_id, now=_later(minutes=6), db=db)
     assert done is not None
@@ -166,13 +171,7 @@ async def test_the_answer_fallback_makes_the_on_call_engineer_ic_until_handed_of
 async def test_a_deadline_applied_is_an_event_before_what_the_run_did_next(
     seed: SkillSet, tmp_path: Path, db: str
 ) -> None:
-    script = _script(seed, "SEV2")
-    unsure = {**incident.step("unsure"), "ambiguities": [_sev_question(seed)]}
-    script["step:severity-classification"] = [
-        reply(unsure),
-        reply(incident.step("SEV2 taken", severity="SEV2")),
-    ]
-    paused = await _start(seed, tmp_path, db, script, _without_reminders(seed))
+    paused = await _paused_on_severity(seed, tmp_path, db)
     seen: list[RunEvent] = []
     await apply_deadlines(paused.thread_id, now=_later(minutes=6), db=db, on_event=seen.append)
     kinds = [e.kind for e in seen]

@@ -44,12 +44,14 @@ class UnusableAfterPlan(DownAfterPlan):
         """Nothing to release."""
 
 
+async def _run(model: DownAfterPlan, seed: SkillSet, db: str, tmp_path: Path) -> api.RunResult:
+    return await api.start(seed, {"incident": "5xx"}, "f", model=model, db=db, data_dir=tmp_path)
+
+
 async def test_a_failed_run_says_what_failed_where_and_counts_the_calls_it_spent(
     seed: SkillSet, db: str, tmp_path: Path
 ) -> None:
-    result = await api.start(
-        seed, {"incident": "5xx"}, "f", model=DownAfterPlan(), db=db, data_dir=tmp_path
-    )
+    result = await _run(DownAfterPlan(), seed, db, tmp_path)
     assert result.status == "failed"
     assert result.failure is not None
     assert result.failure["type"] == "ModelAPIError"
@@ -63,9 +65,7 @@ async def test_a_failed_run_says_what_failed_where_and_counts_the_calls_it_spent
 async def test_a_step_whose_replies_never_fit_counts_the_calls_it_spent(
     seed: SkillSet, db: str, tmp_path: Path
 ) -> None:
-    result = await api.start(
-        seed, {"incident": "5xx"}, "u", model=UnusableAfterPlan(), db=db, data_dir=tmp_path
-    )
+    result = await _run(UnusableAfterPlan(), seed, db, tmp_path)
     assert result.status == "blocked"
     spent = result.usage["by_node"]["step:severity-classification"]
     assert (spent["calls"], spent["prompt_tokens"]) == (2, 120)

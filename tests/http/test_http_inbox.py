@@ -114,16 +114,20 @@ async def test_a_form_from_another_site_is_refused(app: Any, dana: httpx.AsyncCl
     assert response.status_code == 403
 
 
+async def _run_page_after(app: Any, dana: httpx.AsyncClient, approval: object) -> str:
+    """The run page, as dana sees it, once she answered SEV2 and then the approval."""
+    tid = (await start_incident(dana))["thread_id"]
+    await dana.post(f"/api/runs/{tid}/answers", json={"answers": {"q1": SEV2}})
+    await dana.post(f"/api/runs/{tid}/answers", json={"answers": {"q2": approval}})
+    async with browser(app) as client:
+        await sign_in(client, "dana")
+        return (await client.get(f"/runs/{tid}")).text
+
+
 async def test_the_run_page_shows_plan_actions_outputs_and_an_intact_audit_chain(
     app: Any, dana: httpx.AsyncClient
 ) -> None:
-    run = await start_incident(dana)
-    tid = run["thread_id"]
-    await dana.post(f"/api/runs/{tid}/answers", json={"answers": {"q1": SEV2}})
-    await dana.post(f"/api/runs/{tid}/answers", json={"answers": {"q2": "approve"}})
-    async with browser(app) as client:
-        await sign_in(client, "dana")
-        page = (await client.get(f"/runs/{tid}")).text
+    page = await _run_page_after(app, dana, "approve")
     assert "<code>triage</code>" in page
     assert "approved by dana; nothing was changed (no webhook confirmed it)" in page
     assert "proposed only: nothing was changed" in page
@@ -134,14 +138,8 @@ async def test_the_run_page_shows_plan_actions_outputs_and_an_intact_audit_chain
 async def test_the_run_page_still_lists_an_action_the_reviewer_rejected(
     app: Any, dana: httpx.AsyncClient
 ) -> None:
-    run = await start_incident(dana)
-    tid = run["thread_id"]
-    await dana.post(f"/api/runs/{tid}/answers", json={"answers": {"q1": SEV2}})
     decisions = {"decisions": [{"type": "reject", "message": "<b>not</b> during the sale"}]}
-    await dana.post(f"/api/runs/{tid}/answers", json={"answers": {"q2": decisions}})
-    async with browser(app) as client:
-        await sign_in(client, "dana")
-        page = (await client.get(f"/runs/{tid}")).text
+    page = await _run_page_after(app, dana, decisions)
     assert "roll back checkout to v2.13.2" in page
     assert "rejected by dana (&lt;b&gt;not&lt;/b&gt; during the sale): nothing was changed" in page
 
