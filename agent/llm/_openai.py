@@ -558,16 +558,17 @@ class OpenAIChatModel:
         )
 
     async def _create(self, params: dict[str, Any]) -> dict[str, Any]:
-        """One chat completion, sent and read as plain JSON through the SDK.
+        """One chat completion, sent and read as plain JSON through the SDK's client.
 
-        The body goes as the documented ``extra_body`` (the SDK's typed ``create``
-        would first walk every message, tool and format against its TypedDict unions),
-        and the reply is read from the raw response (``with_raw_response``): building
-        the SDK's ChatCompletion model costs more CPU than reading the few keys we use.
-        Errors still come as the SDK's exceptions.
+        Our body is plain JSON already: the SDK's typed ``create`` would walk every
+        message, tool and format against its TypedDict unions and build its
+        ChatCompletion model, more CPU than the engine spends on a superstep. The
+        client's documented ``post`` for custom requests sends the same body with the
+        same headers, auth and error classes (an ``APIStatusError`` on a refusal), and
+        the reply is read with ``json.loads`` for the keys we use.
         """
-        response = await self._client.chat.completions.with_raw_response.create(
-            model=params["model"], messages=[], extra_body=params
+        response = await self._client.post(
+            "/chat/completions", body=params, cast_to=httpx2.Response
         )
         try:
             completion = json.loads(response.content)
