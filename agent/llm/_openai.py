@@ -144,6 +144,8 @@ class _Reply:
     usage: Usage = field(default_factory=lambda: Usage(calls=1))
     raw_arguments: list[str] = field(default_factory=list)
     mode: Mode | None = None
+    cut: bool = False
+    """The server stopped the reply at its token bound (``finish_reason: length``)."""
 
     def record(self) -> dict[str, Any]:
         """The round as JSON-able data, for the run's journal."""
@@ -153,6 +155,7 @@ class _Reply:
             "usage": self.usage.model_dump(),
             "raw_arguments": list(self.raw_arguments),
             "mode": self.mode,
+            "cut": self.cut,
         }
 
     @classmethod
@@ -161,7 +164,7 @@ class _Reply:
         calls = [(str(i), str(n), a) for i, n, a in data.get("calls", [])]
         usage = Usage.model_validate(data.get("usage", {}))
         raw = [str(r) for r in data.get("raw_arguments", [])]
-        return cls(data.get("content"), calls, usage, raw, data.get("mode"))
+        return cls(data.get("content"), calls, usage, raw, data.get("mode"), bool(data.get("cut")))
 
     @property
     def message(self) -> Message:
@@ -294,16 +297,17 @@ class OpenAIChatModel:
                 output = valid
                 break
             if repairs >= self.max_repairs:
+                cut = " (the reply was cut off at its token bound)" if reply.cut else ""
                 raise ModelOutputError(
                     f"{self.name}: reply for {request.purpose!r} breaks "
-                    f"{request.schema.__name__} after {repairs} repair attempts",
+                    f"{request.schema.__name__} after {repairs} repair attempts{cut}",
                     raw=text,
                     errors=errors,
                 )
             repairs += 1
             log.info("%s: %s reply invalid, asking for a repair", self.name, request.purpose)
             messages[-1] = echoed(text)
-            messages.append(repair_message(request.schema, errors))
+            messages.append(repair_message(request.schema, errors, cut=reply.cut))
         latency = (time.perf_counter() - started) * 1000
         usage = spent.usage
         log.info(
@@ -555,6 +559,7 @@ class OpenAIChatModel:
             calls,
             _usage_of(usage) if usage is not None else estimate_usage(sent, content, raw),
             raw,
+            cut=completion["choices"][0].get("finish_reason") == "length",
         )
 
     async def _create(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -616,7 +621,7 @@ class OpenAIChatModel:
         text = "".join(content) or None
         if usage is None:  # llama-cpp-python sends no usage chunk
             usage = estimate_usage(params["messages"], text, raw)
-        return _Reply(text, calls, usage, raw)
+        return _Reply(text, calls, usage, raw, cut=finish == "length")
 
     async def aclose(self) -> None:
         """Close the connection pool if we created it; safe to call twice."""

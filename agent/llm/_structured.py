@@ -228,8 +228,19 @@ def echoed(reply: str) -> Message:
     return {"role": "assistant", "content": reply}
 
 
-def repair_message(schema: type[BaseModel], errors: str) -> Message:
-    """Tell the model what was wrong with its reply and ask for the corrected JSON only."""
+def repair_message(schema: type[BaseModel], errors: str, *, cut: bool = False) -> Message:
+    """Tell the model what was wrong with its reply and ask for the corrected JSON only.
+
+    A reply the server ``cut`` at its token bound is unfinished, not wrong in one
+    place: the model is told so and asked for a shorter one, not to fix a syntax error.
+    """
+    if cut:
+        return {
+            "role": "user",
+            "content": f"Your reply was cut off at the token limit before the {schema.__name__} "
+            "JSON object was complete. Reply again with only the JSON object, shorter: "
+            "keep every text field to a sentence or two.",
+        }
     return {
         "role": "user",
         "content": f"Your reply does not validate against the {schema.__name__} schema: "

@@ -90,6 +90,36 @@ async def test_a_runaway_invalid_reply_is_sent_back_cut_in_the_repair_request(
     assert f"{len(runaway) - 2000} more characters not shown" in echo["content"]
 
 
+def _cut(content: str) -> dict[str, object]:
+    """A reply the server stopped at its token bound."""
+    body = completion(content)
+    body["choices"][0]["finish_reason"] = "length"
+    return body
+
+
+async def test_a_reply_cut_at_the_token_bound_is_asked_again_shorter(
+    api: respx.MockRouter, make_model: Factory
+) -> None:
+    route = _route(api)
+    route.side_effect = [
+        httpx.Response(200, json=_cut('{"level": "SEV2", "reason": "it goes on and on')),
+        httpx.Response(200, json=completion('{"level": "SEV2", "reason": "5xx"}')),
+    ]
+    response = await make_model().generate(ModelRequest("triage", ASK, schema=Severity))
+    assert response.output == Severity(level="SEV2", reason="5xx")
+    repair = request_json(route.calls.last)["messages"][-1]["content"]
+    assert "cut off at the token limit" in repair
+    assert "shorter" in repair
+
+
+async def test_replies_always_cut_end_in_an_output_error_that_says_so(
+    api: respx.MockRouter, make_model: Factory
+) -> None:
+    _route(api).respond(200, json=_cut('{"level": "SEV2", "reason": "and on'))
+    with pytest.raises(ModelOutputError, match="cut off at its token bound"):
+        await make_model(max_repairs=1).generate(ModelRequest("triage", ASK, schema=Severity))
+
+
 async def test_a_raw_newline_inside_a_json_string_is_read_as_escaped(
     api: respx.MockRouter, make_model: Factory
 ) -> None:
