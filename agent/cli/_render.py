@@ -19,6 +19,7 @@ from agent.cli._common import printable
 from agent.engine.api import RunResult
 from agent.engine.events import RunEvent
 from agent.errors import ScriptedModelError
+from agent.graph.questions import approval_for
 
 _BOLD, _RESET = "\033[1m", "\033[0m"
 
@@ -255,8 +256,8 @@ def describe_actions(
     """
     lines = []
     for action in actions:
-        key = f":{action.get('id', '')}:"
-        answer = next((a for qid, a in approvals.items() if key in f":{qid}:"), None)
+        found = approval_for(str(action.get("id", "")), approvals)
+        answer = found[1] if found is not None else None
         if answer is None:
             state = "recorded by its tool, no approval asked"
         elif answer.get("approved") is True:

@@ -17,7 +17,7 @@ from typing import Any
 from agent.audit import redact
 from agent.engine.recipe import Recipe
 from agent.engine.transcript import Transcript
-from agent.graph.questions import rejected_actions
+from agent.graph.questions import action_outcomes, rejected_actions
 
 
 def _ms(start: str | None, end: str | None) -> float | None:
@@ -91,7 +91,7 @@ def build_transcript(
         ],
         "answers": [{"question_id": qid, **a} for qid, a in values.get("answers", {}).items()],
         "verdicts": values.get("verdicts", []),
-        "actions": values.get("actions", []),
+        "actions": action_outcomes(values),
         "rejected_actions": rejected_actions(values),
         "effects": effects or [],
         "outputs": values.get("outputs", {}) if status == "completed" else {},

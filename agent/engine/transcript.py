@@ -133,11 +133,21 @@ class Action(_Open):
     type: str
     step: str | None = None
     description: str = ""
+    status: Literal["recorded", "approved", "rejected"] = Field(
+        default="recorded",
+        description="recorded: no approval was asked; approved or rejected by decided_by. "
+        "Nothing was changed either way: an approved action only leaves through the webhook.",
+    )
+    decided_by: str | None = None
 
 
-class RejectedAction(Action):
+class RejectedAction(_Open):
     """An action a reviewer rejected; the step's revision left it out of ``actions``."""
 
+    id: str
+    type: str
+    step: str | None = None
+    description: str = ""
     rejected_by: str
     reason: str | None = None
 

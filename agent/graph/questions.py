@@ -298,6 +298,39 @@ def is_approval(answer: dict[str, Any]) -> bool:
     return str(answer.get("text", "")).strip().lower().rstrip(".!") in _YES
 
 
+def approval_for(action_id: str, approvals: Mapping[str, Any]) -> tuple[str, Any] | None:
+    """The approval question id and answer recorded for the action ``action_id``, if any.
+
+    An approval's id is ``RULE:ACTION_ID:DIGEST`` (:func:`agent.graph.rules.approval_id`),
+    so the action's id stands between colons in it.
+    """
+    key = f":{action_id}:"
+    return next(((qid, a) for qid, a in approvals.items() if key in f":{qid}:"), None)
+
+
+def action_outcomes(values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The run's accepted actions, each with what a human decided about it.
+
+    ``status`` is ``approved`` or ``rejected`` when an approval was answered, else
+    ``recorded`` (no approval was asked); ``decided_by`` says who answered.
+    """
+    approvals: Mapping[str, Any] = values.get("approvals", {})
+    outcomes = []
+    for action in values.get("actions", []):
+        found = approval_for(str(action.get("id", "")), approvals)
+        answer = found[1] if found is not None else None
+        status = (
+            "recorded"
+            if answer is None
+            else "approved"
+            if answer.get("approved") is True
+            else "rejected"
+        )
+        by = {"decided_by": str(answer.get("by") or "someone")} if answer is not None else {}
+        outcomes.append({**action, "status": status, **by})
+    return outcomes
+
+
 def rejected_actions(values: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Actions a reviewer rejected that are no longer among the run's actions.
 

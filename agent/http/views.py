@@ -8,6 +8,7 @@ from typing import Any
 from agent.access import Principal
 from agent.audit import verify_chain
 from agent.engine import api
+from agent.graph.questions import approval_for
 from agent.http.render import markdown_html, pretty
 from agent.http.runs import RunHub
 
@@ -67,10 +68,7 @@ def _action_state(
     outbox: dict[str, dict[str, Any]],
 ) -> tuple[str, str]:
     """(state, what happened) of an action: proposed, approved or rejected, and delivery."""
-    aid = str(action.get("id", ""))
-    qid, answer = next(
-        ((k, v) for k, v in approvals.items() if f":{aid}:" in f":{k}:"), (None, None)
-    )
+    qid, answer = approval_for(str(action.get("id", "")), approvals) or (None, None)
     if answer is None:
         return "proposed", "proposed only: nothing was changed"
     if answer.get("approved") is not True:

@@ -176,6 +176,19 @@ async def test_an_approval_takes_hitl_decisions_recorded_as_the_caller(
     )
 
 
+async def test_the_transcript_says_what_became_of_each_accepted_action(
+    dana: httpx.AsyncClient,
+) -> None:
+    tid = (await start_incident(dana))["thread_id"]
+    await dana.post(f"/api/runs/{tid}/answers", json={"answers": {"q1": SEV2}})
+    await dana.post(f"/api/runs/{tid}/answers", json={"answers": {"q2": "approve"}})
+    transcript = (await dana.get(f"/api/runs/{tid}/transcript")).json()
+    decided = {a["type"]: (a["status"], a.get("decided_by")) for a in transcript["actions"]}
+    assert decided["rollback-deploy"] == ("approved", "dana")
+    assert decided["status-update"] == ("recorded", None)
+    assert transcript["rejected_actions"] == []
+
+
 async def test_decisions_for_a_clarifying_question_are_422(dana: httpx.AsyncClient) -> None:
     run = await start_incident(dana)
     decisions = {"decisions": [{"type": "approve"}]}

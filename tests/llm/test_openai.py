@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from email.utils import formatdate
+from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 from agent.errors import ModelAPIError, ModelOutputError, ModelRetryExhausted, ToolLoopError
 from agent.llm import ModelRequest, OpenAIChatModel, Usage, UsageMeter
 from agent.llm._retry import parse_retry_after
+from agent.llm.base import ModelResponse
 
 from .wire import API_KEY, chunk, completion, request_json, sse
 
@@ -56,17 +58,25 @@ async def test_a_structured_request_asks_for_a_strict_json_schema(
     assert sent["json_schema"]["schema"]["required"] == ["level", "reason"]
 
 
+async def _repaired(
+    api: respx.MockRouter, make_model: Factory, first: dict[str, Any]
+) -> tuple[ModelResponse[Any], list[dict[str, Any]]]:
+    """A structured request whose first reply is ``first`` and second is valid: the
+    response, and the messages of the repair request."""
+    route = _route(api)
+    good = completion('{"level": "SEV2", "reason": "5xx"}')
+    route.side_effect = [httpx.Response(200, json=first), httpx.Response(200, json=good)]
+    response = await make_model().generate(ModelRequest("triage", ASK, schema=Severity))
+    assert response.output == Severity(level="SEV2", reason="5xx")
+    messages: list[dict[str, Any]] = request_json(route.calls.last)["messages"]
+    return response, messages
+
+
 async def test_a_schema_violation_is_repaired_by_showing_the_model_the_error(
     api: respx.MockRouter, make_model: Factory
 ) -> None:
-    route = _route(api)
-    route.side_effect = [
-        httpx.Response(200, json=completion('{"level": "SEV2"}')),
-        httpx.Response(200, json=completion('{"level": "SEV2", "reason": "5xx"}')),
-    ]
-    response = await make_model().generate(ModelRequest("triage", ASK, schema=Severity))
-    assert response.output == Severity(level="SEV2", reason="5xx")
-    repair = request_json(route.calls.last)["messages"][-1]
+    response, messages = await _repaired(api, make_model, completion('{"level": "SEV2"}'))
+    repair = messages[-1]
     assert repair["role"] == "user"
     assert "reason" in repair["content"]
     assert "Field required" in repair["content"]
@@ -77,20 +87,15 @@ async def test_a_runaway_invalid_reply_is_sent_back_cut_in_the_repair_request(
     api: respx.MockRouter, make_model: Factory
 ) -> None:
     runaway = '{"level": "SEV2", "reason": "' + "the same words again " * 400
-    route = _route(api)
-    route.side_effect = [
-        httpx.Response(200, json=completion(runaway)),
-        httpx.Response(200, json=completion('{"level": "SEV2", "reason": "5xx"}')),
-    ]
-    await make_model().generate(ModelRequest("triage", ASK, schema=Severity))
-    echo = request_json(route.calls.last)["messages"][-2]
+    _, messages = await _repaired(api, make_model, completion(runaway))
+    echo = messages[-2]
     assert echo["role"] == "assistant"
     assert echo["content"].startswith(runaway[:2000])
     assert len(echo["content"]) < 2100 < len(runaway)
     assert f"{len(runaway) - 2000} more characters not shown" in echo["content"]
 
 
-def _cut(content: str) -> dict[str, object]:
+def _cut(content: str) -> dict[str, Any]:
     """A reply the server stopped at its token bound."""
     body = completion(content)
     body["choices"][0]["finish_reason"] = "length"
@@ -100,14 +105,8 @@ def _cut(content: str) -> dict[str, object]:
 async def test_a_reply_cut_at_the_token_bound_is_asked_again_shorter(
     api: respx.MockRouter, make_model: Factory
 ) -> None:
-    route = _route(api)
-    route.side_effect = [
-        httpx.Response(200, json=_cut('{"level": "SEV2", "reason": "it goes on and on')),
-        httpx.Response(200, json=completion('{"level": "SEV2", "reason": "5xx"}')),
-    ]
-    response = await make_model().generate(ModelRequest("triage", ASK, schema=Severity))
-    assert response.output == Severity(level="SEV2", reason="5xx")
-    repair = request_json(route.calls.last)["messages"][-1]["content"]
+    _, messages = await _repaired(api, make_model, _cut('{"level": "SEV2", "reason": "on and on'))
+    repair = messages[-1]["content"]
     assert "cut off at the token limit" in repair
     assert "shorter" in repair
 
