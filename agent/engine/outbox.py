@@ -19,24 +19,10 @@ import httpx
 
 from agent.channels import WEBHOOK_TIMEOUT
 from agent.engine.store import RunStore
-from agent.graph.rules import approval_id
-from agent.skill.policy import ApprovalRule, Policy
+from agent.graph.rules import approved_actions, approved_payload
+from agent.skill.policy import Policy
 
 ACTION = "action"
-
-
-def approved_actions(values: Mapping[str, Any], policy: Policy) -> list[tuple[str, dict[str, Any]]]:
-    """``(approval id, action)`` for every accepted action a human approved."""
-    approvals = values.get("approvals", {})
-    rules = [r for r in policy.rules if isinstance(r, ApprovalRule)]
-    found = []
-    for action in values.get("actions", []):
-        for rule in rules:
-            qid = approval_id(rule, action)
-            if approvals.get(qid, {}).get("approved") is True:
-                found.append((qid, action))
-                break
-    return found
 
 
 async def queue_approved(
@@ -47,14 +33,7 @@ async def queue_approved(
         return
     approvals = values.get("approvals", {})
     for qid, action in approved_actions(values, policy):
-        answer = approvals[qid]
-        payload = {
-            "thread_id": thread_id,
-            "approval_id": qid,
-            "approved_by": answer.get("by"),
-            "approved_at": answer.get("at"),
-            "action": {k: action.get(k) for k in ("type", "description", "target")},
-        }
+        payload = approved_payload(thread_id, qid, action, approvals[qid])
         await store.outbox_add(thread_id, qid, ACTION, payload)
 
 

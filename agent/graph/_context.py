@@ -158,6 +158,18 @@ def run_tools(runtime: Runtime[Any], skill: Skill, inputs: dict[str, Any]) -> tu
     return served_tools(skill, inputs)
 
 
+async def send_approved(runtime: Runtime[Any], ctx: SkillContext, values: Any) -> None:
+    """Without a context (LangGraph Server), post newly approved actions from the graph.
+
+    An embedded run's engine sends them through its outbox after each advance.
+    """
+    if _given(runtime) is not None or ctx.policy is None:
+        return
+    from agent.graph.server import post_approved
+
+    await post_approved(ctx.policy, values, runtime.store)
+
+
 async def call_model(runtime: Runtime[Any], request: ModelRequest[T]) -> ModelResponse[T]:
     """Ask the run's model, through the run's journal when it has one."""
     rc = run_context(runtime)

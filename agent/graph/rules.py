@@ -328,3 +328,36 @@ def _preserve_problem(rule: PreserveRule, ctx: RuleContext) -> str | None:
     if missing:
         return f"{rule.message} (not in {rule.output!r}: {', '.join(missing)})"
     return None
+
+
+def approved_actions(
+    values: Mapping[str, Any], policy: Policy
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """``(approval id, action)`` for every accepted action a human approved.
+
+    The approval id is recomputed from the action, so an edited action never rides
+    on the yes given to the one it replaced.
+    """
+    approvals = values.get("approvals", {})
+    rules = [r for r in policy.rules if isinstance(r, ApprovalRule)]
+    found = []
+    for action in values.get("actions", []):
+        for rule in rules:
+            qid = approval_id(rule, action)
+            if approvals.get(qid, {}).get("approved") is True:
+                found.append((qid, action))
+                break
+    return found
+
+
+def approved_payload(
+    thread_id: str, qid: str, action: Mapping[str, Any], answer: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What the action webhook receives for one approved action (keyed by ``approval_id``)."""
+    return {
+        "thread_id": thread_id,
+        "approval_id": qid,
+        "approved_by": answer.get("by"),
+        "approved_at": answer.get("at"),
+        "action": {k: action.get(k) for k in ("type", "description", "target")},
+    }

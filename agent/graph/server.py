@@ -12,6 +12,9 @@ the model from the run's ``configurable.model`` or ``SKILLWEAVE_MODEL`` (a scrip
 model keeps its place per thread), and the skill's tools over the evidence folder
 named by the run's input (``{"inputs": {"evidence": DIR}}``).
 
+Approved actions leave such a run from the graph itself (:func:`post_approved`): no
+engine drives it, so no outbox sends them after each advance.
+
 A caller picks those, so the operator bounds them as ``skillweave serve`` does: a
 model spec names a server that gets the key (or a file on this host), so a caller may
 name only ``SKILLWEAVE_MODEL`` or one listed in ``SKILLWEAVE_ALLOWED_MODELS``
@@ -22,24 +25,35 @@ name only ``SKILLWEAVE_MODEL`` or one listed in ``SKILLWEAVE_ALLOWED_MODELS``
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import httpx
 from langchain_core.tools import BaseTool
 from langgraph.config import get_config
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.store.base import BaseStore
 
 from agent._data import data_dir_path
 from agent.access import under_roots
+from agent.channels import WEBHOOK_TIMEOUT
 from agent.errors import ConfigError, NotOfferedError
 from agent.graph.compile import RunContext, compile_skill
+from agent.graph.rules import approved_actions, approved_payload
 from agent.graph.state import RunState
+from agent.plugins import ACTION_WEBHOOK_ENV
 from agent.skill.library import Library, default_skill_paths
 from agent.skill.model import Skill
+from agent.skill.policy import Policy
 
+log = logging.getLogger(__name__)
+
+OUTBOX = ("skillweave", "outbox")
+"""The server store's namespace (then the thread id) of the actions already delivered."""
 MODELS_ENV = "SKILLWEAVE_ALLOWED_MODELS"
 EVIDENCE_ENV = "SKILLWEAVE_EVIDENCE_ROOTS"
 _PER_THREAD = ("scripted:", "replay:")
@@ -151,3 +165,39 @@ def served_tools(skill: Skill, inputs: dict[str, Any]) -> tuple[BaseTool, ...]:
         found = tuple(load_tools(skill, ctx))
         _remember(_TOOLS, key, found)
     return found
+
+
+async def post_approved(
+    policy: Policy,
+    values: Mapping[str, Any],
+    store: BaseStore | None,
+    thread_id: str | None = None,
+) -> list[str]:
+    """POST the run's approved actions to ``SKILLWEAVE_ACTION_WEBHOOK``; the ids sent now.
+
+    The server's store remembers each delivery (per thread, by approval id), so a node
+    that runs again sends nothing twice; a POST that fails is tried again when the next
+    step is accepted. ``Idempotency-Key`` carries the approval id for the receiver.
+    """
+    url = os.environ.get(ACTION_WEBHOOK_ENV)
+    if not url:
+        return []
+    thread = thread_id or str(_configurable().get("thread_id") or "")
+    namespace = (*OUTBOX, thread)
+    approvals = values.get("approvals", {})
+    sent = []
+    for qid, action in approved_actions(values, policy):
+        if store is not None and await store.aget(namespace, qid) is not None:
+            continue
+        payload = approved_payload(thread, qid, action, approvals[qid])
+        try:
+            async with httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT) as client:
+                response = await client.post(url, json=payload, headers={"Idempotency-Key": qid})
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            log.warning("approved action %s not delivered yet: %s", qid, type(exc).__name__)
+            continue
+        if store is not None:
+            await store.aput(namespace, qid, {"delivered": True})
+        sent.append(qid)
+    return sent

@@ -12,9 +12,9 @@ import respx
 import yaml
 
 from agent.engine import api
-from agent.engine.outbox import approved_actions, flush, queue_approved
+from agent.engine.outbox import flush, queue_approved
 from agent.engine.store import open_store
-from agent.graph.rules import approval_id
+from agent.graph.rules import approval_id, approved_actions
 from agent.llm.scripted import ScriptedModel
 from agent.plugins import ACTION_WEBHOOK_ENV
 from agent.skill.library import SkillSet

@@ -6,16 +6,28 @@ per-question interrupts are checked without starting a server (tests/langgraph d
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import respx
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.store.memory import InMemoryStore
 from langgraph.types import Command
 
 from agent.errors import UserError
-from agent.graph.server import EVIDENCE_ENV, MODELS_ENV, evidence_folder, model_spec, skill_graph
+from agent.graph.server import (
+    EVIDENCE_ENV,
+    MODELS_ENV,
+    evidence_folder,
+    model_spec,
+    post_approved,
+    skill_graph,
+)
+from agent.skill.policy import load_policy
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "tests" / "langgraph" / "two-at-once.yaml"
@@ -29,7 +41,7 @@ async def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, 
     monkeypatch.setenv(MODELS_ENV, f"scripted:{SCRIPT}")
     monkeypatch.setenv(EVIDENCE_ENV, str(EVIDENCE.parent))
     graph = (await skill_graph("incident-response")()).copy(
-        update={"checkpointer": InMemorySaver()}
+        update={"checkpointer": InMemorySaver(), "store": InMemoryStore()}
     )
     config = {"configurable": {"thread_id": uuid.uuid4().hex, "model": f"scripted:{SCRIPT}"}}
     await graph.ainvoke({"inputs": {"evidence": str(EVIDENCE)}}, config)
@@ -73,6 +85,59 @@ async def test_a_value_that_answers_nothing_leaves_its_question_waiting(
     state = await graph.aget_state(config)
     assert [i.value["id"] for i in state.interrupts] == [first.value["id"]]
     assert set(state.values["answers"]) == {second.value["id"]}
+
+
+HOOK = "https://hooks.example/actions"
+
+
+async def _approve_one_reject_one(graph: Any, config: dict[str, Any]) -> None:
+    """Answer the two questions, then approve the feature flag and reject the rollback."""
+    first, second = (await graph.aget_state(config)).interrupts
+    await graph.ainvoke(Command(resume={first.id: "SEV2", second.id: "cart"}), config)
+    approvals = {
+        i.value["action_requests"][0]["name"]: i.id
+        for i in (await graph.aget_state(config)).interrupts
+    }
+    decisions = {
+        approvals["feature-flag-off"]: {"decisions": [{"type": "approve"}], "by": "sam"},
+        approvals["rollback-deploy"]: {"decisions": [{"type": "reject"}], "by": "sam"},
+    }
+    await graph.ainvoke(Command(resume=decisions), config)
+
+
+async def test_a_served_run_posts_each_approved_action_once_to_the_webhook(
+    served: tuple[Any, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graph, config = served
+    monkeypatch.setenv("SKILLWEAVE_ACTION_WEBHOOK", HOOK)
+    with respx.mock:
+        hook = respx.post(HOOK).respond(200)
+        await _approve_one_reject_one(graph, config)
+        state = await graph.aget_state(config)
+        assert state.values["status"] == "completed"
+        (call,) = hook.calls
+        sent = json.loads(call.request.content)
+        assert (sent["action"]["type"], sent["approved_by"]) == ("feature-flag-off", "sam")
+        assert call.request.headers["Idempotency-Key"] == sent["approval_id"]
+        policy = load_policy(REPO / "skills" / "incident-response")
+        assert policy is not None
+        thread = config["configurable"]["thread_id"]
+        again = await post_approved(policy, state.values, graph.store, thread)
+    assert again == []  # the store remembers the delivery: a node that runs again sends nothing
+    assert hook.call_count == 1
+
+
+async def test_a_webhook_that_fails_is_tried_again_at_the_next_accepted_step(
+    served: tuple[Any, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graph, config = served
+    monkeypatch.setenv("SKILLWEAVE_ACTION_WEBHOOK", HOOK)
+    with respx.mock:
+        hook = respx.post(HOOK)
+        hook.side_effect = [httpx.Response(503), httpx.Response(200)]
+        await _approve_one_reject_one(graph, config)
+    assert hook.call_count == 2  # refused once (mitigate accepted), delivered after postmortem
+    assert (await graph.aget_state(config)).values["status"] == "completed"
 
 
 def test_a_caller_may_name_only_a_model_the_operator_offers(

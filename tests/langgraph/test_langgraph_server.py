@@ -14,8 +14,10 @@ import json
 import os
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +41,34 @@ pytestmark = [
 ]
 
 
+DELIVERED: list[tuple[dict[str, Any], str]] = []
+"""What the action webhook received: each POST's JSON and its Idempotency-Key."""
+
+
+class _Hook(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        DELIVERED.append((json.loads(body), str(self.headers.get("Idempotency-Key"))))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        """Quiet."""
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def hook() -> Iterator[str]:
+    """A loopback action webhook that records what it receives."""
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{receiver.server_address[1]}/actions"
+    finally:
+        receiver.shutdown()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, hook: str) -> Iterator[str]:
     """``langgraph dev`` on a free loopback port, serving our skills offline."""
     served = tmp_path_factory.mktemp("served")
     assert main(["langgraph-config", str(REPO / "skills"), "-o", str(served)]) == 0
@@ -54,6 +82,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "SKILLWEAVE_HOME": str(served / "home"),
         "SKILLWEAVE_ALLOWED_MODELS": f"scripted:{SCRIPT}",
         "SKILLWEAVE_EVIDENCE_ROOTS": str(EVIDENCE.parent),
+        "SKILLWEAVE_ACTION_WEBHOOK": hook,
     }
     env.pop("SKILLWEAVE_MODEL", None)
     command = [str(LANGGRAPH), "dev", "--no-browser", "--no-reload", "--allow-blocking"]
@@ -136,6 +165,12 @@ async def test_a_skill_run_pauses_resumes_by_interrupt_id_and_exports_its_transc
     )
     assert decided[approvals["feature-flag-off"]["value"]["id"]]["approved"] is True
     assert verify_chain(transcript["audit_log"]) == []
+    # the approved action left once, from the graph itself; the rejected one never did
+    mine = [(p, key) for p, key in DELIVERED if p["thread_id"] == thread]
+    assert [(p["action"]["type"], p["approved_by"]) for p, _ in mine] == [
+        ("feature-flag-off", "sam")
+    ]
+    assert mine[0][1] == approvals["feature-flag-off"]["value"]["id"]
 
 
 @pytest.mark.parametrize(

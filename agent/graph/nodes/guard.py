@@ -18,7 +18,7 @@ from langgraph.types import Command
 
 from agent.errors import ModelOutputError
 from agent.graph import guard_rules
-from agent.graph._context import SkillContext, call_model, events, note, usage_of
+from agent.graph._context import SkillContext, call_model, events, note, send_approved, usage_of
 from agent.graph.nodes.router import approval_questions, ask, blocked, send_back
 from agent.graph.prompts import judge_messages
 from agent.graph.questions import clarify_question
@@ -156,6 +156,8 @@ def make_guard(ctx: SkillContext) -> Any:
             extra = [*assumed.get(key, []), *update.get(key, [])]
             if extra:
                 merged[key] = [*extra, *merged.get(key, [])]
+        if "results" in merged:  # the step was accepted: its approved actions may leave
+            await send_approved(runtime, ctx, {**state, **merged})
         return Command(goto=command.goto, update=merged)
 
     return guard
