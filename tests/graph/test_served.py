@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -105,37 +106,40 @@ async def _approve_one_reject_one(graph: Any, config: dict[str, Any]) -> None:
     await graph.ainvoke(Command(resume=decisions), config)
 
 
-async def test_a_served_run_posts_each_approved_action_once_to_the_webhook(
-    served: tuple[Any, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    graph, config = served
+@pytest.fixture
+def hook(monkeypatch: pytest.MonkeyPatch) -> Iterator[respx.Route]:
+    """The action webhook the served runs post to (respx)."""
     monkeypatch.setenv("SKILLWEAVE_ACTION_WEBHOOK", HOOK)
     with respx.mock:
-        hook = respx.post(HOOK).respond(200)
-        await _approve_one_reject_one(graph, config)
-        state = await graph.aget_state(config)
-        assert state.values["status"] == "completed"
-        (call,) = hook.calls
-        sent = json.loads(call.request.content)
-        assert (sent["action"]["type"], sent["approved_by"]) == ("feature-flag-off", "sam")
-        assert call.request.headers["Idempotency-Key"] == sent["approval_id"]
-        policy = load_policy(REPO / "skills" / "incident-response")
-        assert policy is not None
-        thread = config["configurable"]["thread_id"]
-        again = await post_approved(policy, state.values, graph.store, thread)
+        yield respx.post(HOOK)
+
+
+async def test_a_served_run_posts_each_approved_action_once_to_the_webhook(
+    served: tuple[Any, dict[str, Any]], hook: respx.Route
+) -> None:
+    graph, config = served
+    hook.respond(200)
+    await _approve_one_reject_one(graph, config)
+    state = await graph.aget_state(config)
+    assert state.values["status"] == "completed"
+    (call,) = hook.calls
+    sent = json.loads(call.request.content)
+    assert (sent["action"]["type"], sent["approved_by"]) == ("feature-flag-off", "sam")
+    assert call.request.headers["Idempotency-Key"] == sent["approval_id"]
+    policy = load_policy(REPO / "skills" / "incident-response")
+    assert policy is not None
+    thread = config["configurable"]["thread_id"]
+    again = await post_approved(policy, state.values, graph.store, thread)
     assert again == []  # the store remembers the delivery: a node that runs again sends nothing
     assert hook.call_count == 1
 
 
 async def test_a_webhook_that_fails_is_tried_again_at_the_next_accepted_step(
-    served: tuple[Any, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    served: tuple[Any, dict[str, Any]], hook: respx.Route
 ) -> None:
     graph, config = served
-    monkeypatch.setenv("SKILLWEAVE_ACTION_WEBHOOK", HOOK)
-    with respx.mock:
-        hook = respx.post(HOOK)
-        hook.side_effect = [httpx.Response(503), httpx.Response(200)]
-        await _approve_one_reject_one(graph, config)
+    hook.side_effect = [httpx.Response(503), httpx.Response(200)]
+    await _approve_one_reject_one(graph, config)
     assert hook.call_count == 2  # refused once (mitigate accepted), delivered after postmortem
     assert (await graph.aget_state(config)).values["status"] == "completed"
 
