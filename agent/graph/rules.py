@@ -97,7 +97,7 @@ def _verdict(
     )
 
 
-def _present(value: Any) -> bool:
+def present(value: Any) -> bool:
     """A fact or output counts only when it says something (not None, '', [] or {})."""
     if value is None:
         return False
@@ -168,7 +168,7 @@ def check_before(
         elif (
             isinstance(rule, RequiresRule)
             and rule.before == step_id
-            and not _present(ctx["facts"].get(rule.fact))
+            and not present(ctx["facts"].get(rule.fact))
         ):
             verdicts.append(_missing_fact(rule, ctx, lines))
     return verdicts
@@ -189,7 +189,7 @@ def check_after(
     verdicts: list[Verdict] = []
     for rule in policy.rules:
         if isinstance(rule, RequiresRule) and rule.produced_by == step_id:
-            if not _present(ctx["facts"].get(rule.fact)):
+            if not present(ctx["facts"].get(rule.fact)):
                 message = f"{rule.message} ({step_id!r} did not produce {rule.fact!r})"
                 verdicts.append(_verdict(rule, "revise", message, lines, step=step_id))
         elif isinstance(rule, ApprovalRule):
@@ -223,7 +223,7 @@ def check_final(
         elif (
             isinstance(rule, RequiresRule)
             and rule.before in ctx["completed_steps"]
-            and not _present(ctx["facts"].get(rule.fact))
+            and not present(ctx["facts"].get(rule.fact))
         ):
             message = f"{rule.message} (missing {rule.fact!r})"
             verdicts.append(_verdict(rule, "block", message, lines, step=rule.before))
@@ -310,7 +310,7 @@ def _norm_type(value: Any) -> str:
 
 def _output_problem(rule: OutputRule, ctx: RuleContext) -> str | None:
     value = ctx["outputs"].get(rule.output)
-    if not _present(value):
+    if not present(value):
         return f"{rule.message} (output {rule.output!r} is missing or empty)"
     if rule.pattern is not None:
         found = len(re.findall(rule.pattern, _text(value), flags=re.MULTILINE))

@@ -21,6 +21,7 @@ Format (``version: 1``)::
         fact: incident_commander
         before: mitigate
         produced_by: severity-classification   # optional: where to send the run back
+        ask: {question: "Who is the IC?"}      # optional: a human supplies it instead
       - kind: approval                    # an action type needs a human yes
         action: forward-fix
         when: {fact: severity, in: [SEV1, SEV2]}   # optional condition
@@ -116,18 +117,29 @@ class OrderRule(_Rule):
     then: str
 
 
+class FactQuestion(_Strict):
+    """What a human is asked when the model did not produce a fact (``options``: choices)."""
+
+    question: str = Field(min_length=1)
+    options: list[str] = Field(default_factory=list)
+
+
 class RequiresRule(_Rule):
     """A fact must be present and non-empty before ``before`` starts.
 
     When ``produced_by`` names the step that should have produced it, that step
     is sent back (``revise``) once it ran without producing the fact; if the
     fact is still missing when ``before`` is about to start, the run halts.
+    With ``ask``, a human supplies the fact instead of the run halting: the step is
+    asked once its revisions are used up, or at once when its reply was unusable,
+    and the answer becomes the fact (recorded as the human's).
     """
 
     kind: Literal["requires"]
     fact: str
     before: str
     produced_by: str | None = None
+    ask: FactQuestion | None = None
 
 
 class Condition(_Strict):
@@ -432,6 +444,8 @@ def policy_problems(policy: Policy, skill: Skill) -> list[str]:
             named += [("first", rule.first, steps), ("then", rule.then, steps)]
         elif isinstance(rule, RequiresRule):
             named += [("before", rule.before, steps), ("produced_by", rule.produced_by, steps)]
+            if rule.ask is not None and rule.produced_by is None:
+                problems.append(f"rule {rule.id!r}: ask needs produced_by (the step asked)")
         elif isinstance(rule, (OutputRule, PreserveRule)):
             named += [("step", rule.step, steps)]
             if outputs:  # a skill without an Outputs table may still produce fields

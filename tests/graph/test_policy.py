@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.skills import one_step_skill
 
 from agent.errors import SkillParseError
-from agent.skill.model import Guardrail, MicroSkill, Skill
 from agent.skill.policy import (
     ApprovalRule,
+    RequiresRule,
     load_policy,
     parse_policy,
     policy_problems,
@@ -43,12 +44,7 @@ def test_shipped_policy_names_only_guardrails_steps_and_outputs_of_the_seed() ->
 
 
 def test_policy_naming_unknown_ids_is_reported() -> None:
-    skill = Skill(
-        name="x",
-        content_hash="0",
-        guardrails=[Guardrail(id="g", text="G", line=3)],
-        micro_skills=[MicroSkill(id="a", number=1, title="A", steps="", body="", line=5)],
-    )
+    skill = one_step_skill("a")
     policy = parse_policy(
         "rules:\n"
         "  - {id: r, kind: order, guardrail: nope, first: a, then: zz, message: m}\n"
@@ -143,3 +139,31 @@ def test_load_policy_reports_the_policy_file_path(tmp_path: Path) -> None:
     with pytest.raises(SkillParseError) as caught:
         load_policy(tmp_path)
     assert caught.value.path == str(tmp_path / "policy.yaml")
+
+
+def test_a_requires_rule_may_ask_a_human_for_its_fact_with_choices() -> None:
+    policy = parse_policy(
+        "rules:\n"
+        "  - id: sev\n"
+        "    kind: requires\n"
+        "    guardrail: g\n"
+        "    fact: severity\n"
+        "    before: b\n"
+        "    produced_by: a\n"
+        "    message: m\n"
+        "    ask: {question: Which level?, options: [SEV1, SEV2]}\n"
+    )
+    (rule,) = policy.rules
+    assert isinstance(rule, RequiresRule)
+    assert rule.ask is not None
+    assert (rule.ask.question, rule.ask.options) == ("Which level?", ["SEV1", "SEV2"])
+
+
+def test_asking_for_a_fact_needs_the_step_that_owes_it() -> None:
+    skill = one_step_skill("b")
+    policy = parse_policy(
+        "rules:\n"
+        "  - {id: sev, kind: requires, guardrail: g, fact: f, before: b, message: m,\n"
+        "     ask: {question: Which?}}\n"
+    )
+    assert policy_problems(policy, skill) == ["rule 'sev': ask needs produced_by (the step asked)"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from support.skills import one_step_skill
 
 from agent.errors import SkillParseError
 from agent.graph.timers import due_times
-from agent.skill.model import Guardrail, MicroSkill, Skill
 from agent.skill.policy import DeadlineRule, parse_duration, parse_policy, policy_problems
 
 DEADLINE = """\
@@ -107,12 +107,7 @@ def test_a_reminder_needs_a_cadence() -> None:
 
 
 def test_a_deadline_naming_unknown_steps_triggers_or_approvals_is_reported() -> None:
-    skill = Skill(
-        name="x",
-        content_hash="0",
-        guardrails=[Guardrail(id="g", text="G", line=3)],
-        micro_skills=[MicroSkill(id="a", number=1, title="A", steps="", body="", line=5)],
-    )
+    skill = one_step_skill("a")
     policy = parse_policy(
         DEADLINE.replace(
             "    fallback:", "    step: zz\n    trigger: nope\n    approval: gone\n    fallback:"

@@ -17,7 +17,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from agent.errors import ModelOutputError
-from agent.graph import guard_rules
+from agent.graph import facts, guard_rules
 from agent.graph._context import SkillContext, call_model, events, note, send_approved, usage_of
 from agent.graph.nodes.router import approval_questions, ask, blocked, send_back
 from agent.graph.prompts import judge_messages
@@ -112,6 +112,13 @@ def make_guard(ctx: SkillContext) -> Any:
     async def guard(state: RunState, runtime: Runtime[Any]) -> Command[str]:
         draft = dict(state["draft"] or {})
         step_id = draft["step"]
+        supplied: list[tuple[str, dict[str, Any]]] = []
+        if owed := facts.owed_questions(ctx, state, draft):
+            answers = dict(state.get("answers", {}))
+            if waiting := [q for q in owed if q["id"] not in answers]:
+                return ask(ctx, state, waiting, [])  # the draft waits for the human's facts
+            draft, given = facts.supplied(draft, owed, answers)
+            supplied.append(("decision", given))
         if draft.get("unusable"):
             return blocked([str(draft["unusable"])], [])
         if draft.get("invoked_status") not in (None, "completed"):
@@ -152,6 +159,7 @@ def make_guard(ctx: SkillContext) -> Any:
         for key in ("usage",):
             if key in update:
                 merged[key] = update[key]
+        update["audit_log"] = [*events(*supplied), *update.get("audit_log", [])]
         for key in ("verdicts", "audit_log", "scratchpad"):
             extra = [*assumed.get(key, []), *update.get(key, [])]
             if extra:
