@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from support.processes import free_port, wait_until_up
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "dana-operator-token-for-serve-0001"
@@ -25,9 +23,7 @@ def served(tmp_path: Path) -> Iterator[str]:
     """A real ``skillweave serve`` on a free loopback port with one operator token."""
     tokens = tmp_path / "tokens.yaml"
     tokens.write_text(f"- {{token: {TOKEN}, principal: dana, role: operator}}\n", "utf-8")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     example = REPO / "examples" / "incidents" / "checkout-deploy-spike"
     env = {**os.environ, "SKILLWEAVE_HOME": str(tmp_path / "home")}
     command = [
@@ -44,14 +40,9 @@ def served(tmp_path: Path) -> Iterator[str]:
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                httpx.get(f"{url}/openapi.json", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            pytest.fail(f"serve did not come up: {(tmp_path / 'serve.log').read_text()}")
+        wait_until_up(
+            f"{url}/openapi.json", process, seconds=10, log=tmp_path / "serve.log", answers=bool
+        )
         yield url
     finally:
         process.terminate()

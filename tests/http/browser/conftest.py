@@ -8,16 +8,14 @@ Playwright never downloads a browser here: it launches ``/usr/bin/chromium``
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
+from support.processes import free_port, wait_until_up
 
 REPO = Path(__file__).resolve().parents[3]
 CHROMIUM = Path(os.environ.get("SKILLWEAVE_CHROMIUM", "/usr/bin/chromium"))
@@ -35,13 +33,6 @@ FLAGS = [
 OPERATOR_TOKEN = "dana-browser-operator-token-01"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a ``skillweave serve`` with one operator token, stopped afterwards."""
@@ -51,7 +42,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yaml.safe_dump([{"token": OPERATOR_TOKEN, "principal": "dana", "role": "operator"}]),
         encoding="utf-8",
     )
-    port = _free_port()
+    port = free_port()
     command = [
         str(Path(sys.executable).with_name("skillweave")), "serve", "--port", str(port),
         "--db", f"sqlite:///{home / 'runs.sqlite'}", "--tokens", str(tokens),
@@ -64,14 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{url}/login", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"serve did not come up: {(home / 'serve.log').read_text()}")
+        wait_until_up(f"{url}/login", process, seconds=10, log=home / "serve.log")
         yield url
     finally:
         process.terminate()
