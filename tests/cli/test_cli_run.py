@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from graph.scripts import incident
 from scripts import runs
 
 from agent.skill.library import Library
@@ -122,7 +123,7 @@ def test_a_blocked_run_exits_4_with_its_violations(cli: Cli, seed: Skill, tmp_pa
     result = cli("run", "incident-response", "--model", _spec(tmp_path, runs.blocked(seed)))
     assert result.code == 4
     assert "Violations:" in result.out
-    assert "Incident Commander" in result.out
+    assert incident.BLAME in result.out
 
 
 def test_a_failed_run_exits_1_saying_why_and_how_to_resume(

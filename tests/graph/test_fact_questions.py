@@ -18,7 +18,7 @@ SEVERITY = FactQuestion(question="Which SEV level is this incident?", options=["
 
 
 def _asking(seed: SkillSet) -> Policy:
-    """The shipped policy, whose severity rule asks a human when the step did not say."""
+    """The shipped policy, its severity rule asking with this test's question and choices."""
     shipped = load_policy(Path(str(seed.skill.path)))
     assert shipped is not None
     rules = [
@@ -61,7 +61,16 @@ async def test_without_ask_the_same_gap_still_blocks_the_run(
     seed: SkillSet, happy: Script, db: str
 ) -> None:
     model = ScriptedModel(_twice_without_severity(happy))
-    result = await api.start(seed, {"alert": "5xx"}, model=model, db=db)
+    shipped = _asking(seed)
+    halting = shipped.model_copy(
+        update={
+            "rules": [
+                r.model_copy(update={"ask": None}) if isinstance(r, RequiresRule) else r
+                for r in shipped.rules
+            ]
+        }
+    )
+    result = await api.start(seed, {"alert": "5xx"}, model=model, db=db, policy=halting)
     assert result.status == "blocked"
     assert result.questions == []
 

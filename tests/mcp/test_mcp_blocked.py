@@ -16,15 +16,14 @@ from agent.mcp import ServerConfig, build_server
 from agent.skill.library import Library, default_skill_paths
 
 
-def _no_incident_commander() -> ScriptedModel:
-    """The seed's happy script, except no IC is ever assigned: mitigation is blocked."""
+def _judge_blocks() -> ScriptedModel:
+    """The seed's happy script, except that the judge blocks the severity step."""
     skill = Library(default_skill_paths()).get("incident-response")
     judged = judge_schedule(skill)
     script = incident.happy(skill, judged)
-    no_ic = reply(incident.step("SEV2", severity="SEV2"))
-    allow = reply(incident.allow_all(skill, judged["severity-classification"]))
-    script["step:severity-classification"] = [no_ic, no_ic]
-    script["judge:severity-classification"] = [allow, allow]
+    script["judge:severity-classification"] = [
+        reply(incident.judge_blocks(judged["severity-classification"]))
+    ]
     return ScriptedModel(script)
 
 
@@ -34,12 +33,12 @@ async def test_a_blocked_run_is_a_result_and_an_error_log_message(config: Server
     async def log(params: types.LoggingMessageNotificationParams) -> None:
         logged.append((params.level, params.data))
 
-    server = build_server(replace(config, model=_no_incident_commander()))
+    server = build_server(replace(config, model=_judge_blocks()))
     async with Client(server, mode="legacy", logging_callback=log) as client:
         result = await client.call_tool("run_skill", {**RUN_ARGS, "inputs": {"alert": "5xx"}})
     run = structured(result)
     assert run["status"] == "blocked"
-    assert any("Incident Commander" in v for v in run["violations"])
+    assert any(incident.BLAME in v for v in run["violations"])
     blocked = [d for level, d in logged if level == "error" and d.get("status") == "blocked"]
     assert blocked == [
         {"thread_id": run["thread_id"], "status": "blocked", "violations": run["violations"]}

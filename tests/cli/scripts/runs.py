@@ -55,11 +55,10 @@ def failing_triage(skill: Skill) -> Script:
 
 
 def blocked(skill: Skill) -> Script:
-    """No Incident Commander even after a revision: mitigation is never allowed."""
+    """The judge blocks the severity step (``incident.BLAME``): the run halts there."""
     script = happy(skill)
-    no_ic = reply(incident.step("SEV2", severity="SEV2"))
-    script["step:severity-classification"] = [no_ic, no_ic]
-    script["judge:severity-classification"] *= 2
+    judged = judge_schedule(skill)["severity-classification"]
+    script["judge:severity-classification"] = [reply(incident.judge_blocks(judged))]
     return script
 
 

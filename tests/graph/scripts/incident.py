@@ -57,6 +57,17 @@ def allow_all(skill: Skill, ids: Iterable[str]) -> dict[str, Any]:
     return {"verdicts": [{"guardrail": g, "outcome": "allow", "message": "ok"} for g in ids]}
 
 
+BLAME = "the summary blames a named engineer for the outage"
+"""What :func:`judge_blocks` says: a prose guardrail only the judge can hold the run to."""
+
+
+def judge_blocks(ids: Iterable[str]) -> dict[str, Any]:
+    """A judge reply that blocks on the first guardrail in ``ids`` (and allows the rest)."""
+    first, *rest = ids
+    verdicts = [{"guardrail": first, "outcome": "block", "message": BLAME}]
+    return {"verdicts": verdicts + [{"guardrail": g, "outcome": "allow"} for g in rest]}
+
+
 def happy(skill: Skill, judged: dict[str, tuple[str, ...]]) -> dict[str, list[dict[str, Any]]]:
     """Every reply of a run that needs no human: SEV2, rollback, complete postmortem."""
     script: dict[str, list[dict[str, Any]]] = {
