@@ -123,8 +123,7 @@ class RunHub:
         model: str | None = None,
     ) -> api.RunResult:
         """Start a run in the background; the result once it pauses, ends or the wait is up."""
-        if not self.library().has(skill):
-            raise UnknownSkill(f"no skill named '{skill}' on this server")
+        self._known(skill)
         evidence_dir = self._evidence(evidence)
         self._check_model(model)
         thread_id = uuid.uuid4().hex
@@ -138,6 +137,11 @@ class RunHub:
             principal=principal.name if self.settings.tokens is not None else None,
         )
         return await self._settle(thread_id, drive, self.settings.start_wait)
+
+    def _known(self, skill: str) -> None:
+        """Refuse a skill this server does not serve (before anything is started)."""
+        if not self.library().has(skill):
+            raise UnknownSkill(f"no skill named '{skill}' on this server")
 
     def _evidence(self, evidence: str | None) -> Path | None:
         """The evidence folder a caller named, if it exists under the allowed roots."""

@@ -21,7 +21,7 @@ from agent.access import Principal
 from agent.engine import api
 from agent.engine.answers import Answer, HITLResponse, as_answer
 from agent.errors import UnknownThreadError
-from agent.http.runs import RunHub, UnknownSkill
+from agent.http.runs import RunHub
 from agent.http.settings import ServerSettings
 from agent.temporal.client import answer_run, connect, run_status, start_run
 from agent.temporal.messages import StartRequest
@@ -65,8 +65,7 @@ class TemporalHub(RunHub):
         model: str | None = None,
     ) -> api.RunResult:
         """Start the run's workflow; its result once it pauses, ends or the wait is up."""
-        if not self.library().has(skill):
-            raise UnknownSkill(f"no skill named '{skill}' on this server")
+        self._known(skill)
         request = self._request(principal, skill, inputs, evidence, model)
         thread_id = uuid.uuid4().hex
         work = start_run(await self.client(), thread_id, request, self.task_queue)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent.cli import main
+from agent.skill.library import Library, SkillSet
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,6 +29,19 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SKILLWEAVE_SKILLS_PATH", raising=False)
     monkeypatch.delenv("SKILLWEAVE_DEBUG", raising=False)
     monkeypatch.chdir(REPO)
+
+
+@pytest.fixture
+def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs in a data directory of the test's own, and no model from the developer's shell."""
+    monkeypatch.setenv("SKILLWEAVE_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("SKILLWEAVE_MODEL", raising=False)
+
+
+@pytest.fixture(scope="module")
+def seed() -> SkillSet:
+    """The seed skill with its dependencies resolved (test_cli_run wants its Skill alone)."""
+    return Library([REPO / "skills"]).resolve("incident-response")
 
 
 @pytest.fixture

@@ -14,21 +14,13 @@ from scripts import runs
 
 from agent.engine import api
 from agent.graph._context import FixedClock
-from agent.skill.library import Library, SkillSet
+from agent.skill.library import SkillSet
 
 REPO = Path(__file__).resolve().parents[2]
 Cli = Callable[..., Any]
 
 
-@pytest.fixture(autouse=True)
-def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SKILLWEAVE_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SKILLWEAVE_MODEL", raising=False)
-
-
-@pytest.fixture(scope="module")
-def seed() -> SkillSet:
-    return Library([REPO / "skills"]).resolve("incident-response")
+pytestmark = pytest.mark.usefixtures("fresh_home")
 
 
 def _paused(seed: SkillSet, tmp_path: Path, started: datetime) -> str:

@@ -15,10 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 Cli = Callable[..., Any]
 
 
-@pytest.fixture(autouse=True)
-def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SKILLWEAVE_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SKILLWEAVE_MODEL", raising=False)
+pytestmark = pytest.mark.usefixtures("fresh_home")
 
 
 def test_the_demo_runs_the_make_demo_command_on_the_shipped_example() -> None:

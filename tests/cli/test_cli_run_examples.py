@@ -21,10 +21,7 @@ FIRST = "checkout-deploy-spike"
 Cli = Callable[..., Any]
 
 
-@pytest.fixture(autouse=True)
-def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SKILLWEAVE_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SKILLWEAVE_MODEL", raising=False)
+pytestmark = pytest.mark.usefixtures("fresh_home")
 
 
 def _main_job(name: str, *extra: str) -> list[str]:

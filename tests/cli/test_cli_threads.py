@@ -15,21 +15,13 @@ from scripts import runs
 from agent.engine.store import open_checkpointer
 from agent.engine.transcript import Transcript
 from agent.graph.compile import compile_skill
-from agent.skill.library import Library, SkillSet
+from agent.skill.library import SkillSet
 
 REPO = Path(__file__).resolve().parents[2]
 Cli = Callable[..., Any]
 
 
-@pytest.fixture(autouse=True)
-def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SKILLWEAVE_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SKILLWEAVE_MODEL", raising=False)
-
-
-@pytest.fixture(scope="module")
-def seed() -> SkillSet:
-    return Library([REPO / "skills"]).resolve("incident-response")
+pytestmark = pytest.mark.usefixtures("fresh_home")
 
 
 def _run(cli: Cli, tmp_path: Path, script: runs.Script, *extra: str) -> str:
