@@ -149,7 +149,7 @@ def _names(value: Any, *, spaces: bool) -> list[str] | None:
 
 def _bad(fm: Frontmatter, fm_lines: list[str], key: str, expected: str) -> None:
     fm.diagnostics.append(
-        Diagnostic(
+        Diagnostic.model_construct(
             severity="error",
             line=_key_line(fm_lines, key, fm.first_line),
             message=f"frontmatter '{key}' must be {expected}",

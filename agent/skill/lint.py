@@ -54,7 +54,7 @@ class _Context:
 
 
 def _diag(severity: Severity, line: int, message: str, rule: str) -> Diagnostic:
-    return Diagnostic(severity=severity, line=line, message=message, rule=rule)
+    return Diagnostic.model_construct(severity=severity, line=line, message=message, rule=rule)
 
 
 def _section_line(skill: Skill, key: str) -> int:

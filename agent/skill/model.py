@@ -19,7 +19,10 @@ Severity = Literal["error", "warning"]
 
 
 class _Item(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # The parser types every value itself and builds items with ``model_construct``, so
+    # loading skills neither validates twice nor builds a schema: that is deferred to the
+    # first validation or dump (a checkpoint, a transcript), keeping light commands fast.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Diagnostic(_Item):

@@ -99,7 +99,7 @@ def _parse(text: str, path: str | None) -> Skill:
     diagnostics = list(fm.diagnostics)
     if open_fence is not None:
         diagnostics.append(
-            Diagnostic(
+            Diagnostic.model_construct(
                 severity="error",
                 line=open_fence,
                 rule="unterminated-fence",
@@ -114,7 +114,7 @@ def _parse(text: str, path: str | None) -> Skill:
     micro = found.pop(("micro-skills", "micro-skill"))
     micro_skills = _micro_skills(micro, diagnostics) if micro else []
     ambiguity = found.pop(("ask-when-ambiguous", "ask-when"))
-    return Skill(
+    return Skill.model_construct(
         **fm.fields,
         frontmatter=fm.raw,
         title=_title(lines),
@@ -125,12 +125,13 @@ def _parse(text: str, path: str | None) -> Skill:
         outputs=_io(found.pop(("outputs",))),
         scope=_scope(found.pop(("scope",))),
         guardrails=[
-            Guardrail(id=i, text=t, line=n) for i, t, n in _idd(found.pop(("guardrails",)))
+            Guardrail.model_construct(id=i, text=t, line=n)
+            for i, t, n in _idd(found.pop(("guardrails",)))
         ],
-        ambiguity=_ambiguity(ambiguity) if ambiguity else Ambiguity(),
+        ambiguity=_ambiguity(ambiguity) if ambiguity else Ambiguity.model_construct(),
         decision_criteria=_decisions(found.pop(("decision-criteria",))),
         success_criteria=[
-            Criterion(id=i, text=t, line=n)
+            Criterion.model_construct(id=i, text=t, line=n)
             for i, t, n in _idd(found.pop(("success-criteria",)), _unbox)
         ],
         failure_modes=_failures(found.pop(("failure-modes",))),
@@ -138,7 +139,8 @@ def _parse(text: str, path: str | None) -> Skill:
         edge_cases=[item.text for item in _items(found.pop(("edge-cases",)))],
         examples=found.text(("examples", "example")),
         sections={
-            key: Section(title=b.title, body=b.text, line=b.line) for key, b in sections.items()
+            key: Section.model_construct(title=b.title, body=b.text, line=b.line)
+            for key, b in sections.items()
         },
         diagnostics=diagnostics,
         path=path,
@@ -225,7 +227,7 @@ def _micro_skills(section: Block, diagnostics: list[Diagnostic]) -> list[MicroSk
         number = int(match.group(1))
         if number in first_line:
             diagnostics.append(
-                Diagnostic(
+                Diagnostic.model_construct(
                     severity="error",
                     line=block.line,
                     rule="duplicate-micro-skill",
@@ -244,7 +246,7 @@ def _micro_skills(section: Block, diagnostics: list[Diagnostic]) -> list[MicroSk
         if label_mode in ("eco", "power"):
             mode = "eco" if label_mode == "eco" else "power"
         out.append(
-            MicroSkill(
+            MicroSkill.model_construct(
                 id=slug,
                 number=number,
                 title=title,
@@ -317,7 +319,7 @@ def _io(block: Block | None) -> list[IOField]:
             continue
         required = _cell(row, "required").strip().lower()
         out.append(
-            IOField(
+            IOField.model_construct(
                 name=name,
                 type=_markdown.strip_md(_cell(row, "type")) or "string",
                 required=required not in ("no", "false", "optional", "n", "✗", "-"),
@@ -330,12 +332,12 @@ def _io(block: Block | None) -> list[IOField]:
 
 def _scope(block: Block | None) -> Scope:
     if not block:
-        return Scope()
+        return Scope.model_construct()
     in_lines, out_lines = _split_scope(block)
     ins = [_scope_item(i) for i in _markdown.items(in_lines)]
     outs = [_scope_item(i) for i in _markdown.items(out_lines)]
     delegates = list(dict.fromkeys(d for item in ins + outs for d in item.delegates))
-    return Scope(in_scope=ins, out_of_scope=outs, delegates=delegates)
+    return Scope.model_construct(in_scope=ins, out_of_scope=outs, delegates=delegates)
 
 
 def _split_scope(block: Block) -> tuple[list[Line], list[Line]]:
@@ -359,7 +361,7 @@ def _split_scope(block: Block) -> tuple[list[Line], list[Line]]:
 def _scope_item(item: _markdown.Item) -> ScopeItem:
     match = _DELEGATE.search(item.text)
     delegates = _markdown.backticked(match.group(1)) if match else []
-    return ScopeItem(text=item.text, delegates=delegates, line=item.line)
+    return ScopeItem.model_construct(text=item.text, delegates=delegates, line=item.line)
 
 
 def _decisions(block: Block | None) -> list[DecisionRule]:
@@ -382,7 +384,7 @@ def _decisions(block: Block | None) -> list[DecisionRule]:
             pairs.append((situation, action, item.line))
     ids = unique_ids(_markdown.strip_md(s) for s, _, _ in pairs)
     return [
-        DecisionRule(id=i, situation=s, action=a, invokes=_invokes(a), line=n)
+        DecisionRule.model_construct(id=i, situation=s, action=a, invokes=_invokes(a), line=n)
         for i, (s, a, n) in zip(ids, pairs, strict=True)
     ]
 
@@ -419,7 +421,7 @@ def _failures(block: Block | None) -> list[FailureMode]:
     rows = [r for r in rows if r[0]]
     ids = unique_ids(_markdown.strip_md(r[0]) for r in rows)
     return [
-        FailureMode(id=i, failure=f, symptom=s, mitigation=m, line=n)
+        FailureMode.model_construct(id=i, failure=f, symptom=s, mitigation=m, line=n)
         for i, (f, s, m, n) in zip(ids, rows, strict=True)
     ]
 
@@ -430,10 +432,12 @@ def _audit(block: Block | None) -> list[AuditEntry]:
         match = _TIMESTAMP.match(item.text)
         if match:
             out.append(
-                AuditEntry(timestamp=match.group(1), text=match.group(2).strip(), line=item.line)
+                AuditEntry.model_construct(
+                    timestamp=match.group(1), text=match.group(2).strip(), line=item.line
+                )
             )
         else:
-            out.append(AuditEntry(text=item.text, line=item.line))
+            out.append(AuditEntry.model_construct(text=item.text, line=item.line))
     return out
 
 
@@ -455,12 +459,13 @@ def _ambiguity(block: Block) -> Ambiguity:
             triggers.append((item.text, item.line))
     trigger_ids = unique_ids(_markdown.strip_md(t) for t, _ in triggers)
     question_ids = unique_ids(_markdown.strip_md(q) for q, _, _ in questions)
-    return Ambiguity(
+    return Ambiguity.model_construct(
         triggers=[
-            Trigger(id=i, text=t, line=n) for i, (t, n) in zip(trigger_ids, triggers, strict=True)
+            Trigger.model_construct(id=i, text=t, line=n)
+            for i, (t, n) in zip(trigger_ids, triggers, strict=True)
         ],
         questions=[
-            QuestionTemplate(
+            QuestionTemplate.model_construct(
                 id=i,
                 text=q,
                 placeholders=_placeholders(q),
