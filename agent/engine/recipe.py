@@ -129,7 +129,11 @@ def resolve_recipe(thread_id: str, recipe: Recipe) -> SkillSet:
     pin = recipe.skill
     if pin.path and not Path(pin.path).is_file():
         _check(thread_id, pin, None)
-    library = Library(default_skill_paths([Path(p) for p in recipe.skill_paths]))
+    # Each pinned file first (a file on the path stands for itself), then the folders: a
+    # dependency resolves to the very file the run started with, whatever else shares its
+    # name on the path (a skill named by path may sit beside another of that name).
+    pinned = [Path(d.path) for d in recipe.dependencies if d.path]
+    library = Library([*pinned, *default_skill_paths([Path(p) for p in recipe.skill_paths])])
     try:
         skillset = library.resolve(pin.path or pin.name)
     except UserError as exc:

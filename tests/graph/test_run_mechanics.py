@@ -135,6 +135,28 @@ async def test_resuming_with_a_changed_skill_file_is_refused(
         await api.resume(paused.thread_id, {paused.questions[0]["id"]: "1.3"}, model=model, db=db)
 
 
+async def test_a_skill_started_by_path_resumes_with_the_dependencies_it_started_with(
+    library: Library, db: str, tmp_path: Path
+) -> None:
+    # A folder holding the skill and a sibling of the same name as its dependency: the
+    # run started with the dependency from the skills path, and resumes with that one.
+    source = Path(str(library.resolve("collect-facts").skill.path)).read_text(encoding="utf-8")
+    skill_file = tmp_path / "collect-facts" / "SKILL.md"
+    skill_file.parent.mkdir()
+    skill_file.write_text(source.replace("---\n\n", "dependencies: [constitution]\n---\n\n", 1))
+    sibling = tmp_path / "constitution" / "SKILL.md"
+    sibling.parent.mkdir()
+    sibling.write_text("---\nname: constitution\ndescription: Another one.\n---\n# Other\n")
+    unclear = {
+        "output": {"summary": "?", "ambiguities": [{"trigger": "the-release-to-check-is-not"}]}
+    }
+    model = ScriptedModel({"step:apply": [unclear, _out("done", facts="1.3 fixes")]})
+    paused = await api.start(skill_file, {}, model=model, db=db)
+    assert paused.status == "paused"
+    done = await api.resume(paused.thread_id, {paused.questions[0]["id"]: "1.3"}, model=model, db=db)
+    assert done.status == "completed"
+
+
 async def test_a_declared_mode_wins_over_the_planners_choice(
     seed: SkillSet, happy: dict[str, list[dict[str, Any]]], db: str
 ) -> None:
