@@ -153,7 +153,9 @@ async def test_a_skill_started_by_path_resumes_with_the_dependencies_it_started_
     model = ScriptedModel({"step:apply": [unclear, _out("done", facts="1.3 fixes")]})
     paused = await api.start(skill_file, {}, model=model, db=db)
     assert paused.status == "paused"
-    done = await api.resume(paused.thread_id, {paused.questions[0]["id"]: "1.3"}, model=model, db=db)
+    done = await api.resume(
+        paused.thread_id, {paused.questions[0]["id"]: "1.3"}, model=model, db=db
+    )
     assert done.status == "completed"
 
 
@@ -226,3 +228,73 @@ async def test_progress_events_stream_in_custom_mode(db: str) -> None:
         ("step_start", "gather"),
         ("step_start", "decide"),
     ]
+
+
+_TWO_STEPS = """---
+name: two-step
+description: Test skill with one prose guardrail.
+---
+
+# Two Step
+
+## Micro-Skills
+
+### 1. Gather
+
+**Steps:**
+
+1. do it
+
+### 2. Decide
+
+**Steps:**
+
+1. do it
+
+## Guardrails
+
+- Be kind in every message
+"""
+
+
+def _judge_asks_a_human(tmp_path: Path) -> tuple[Path, ScriptedModel]:
+    """A skill on disk whose judge wants a human to approve its step ``gather``."""
+    skill_file = tmp_path / "two-step" / "SKILL.md"
+    skill_file.parent.mkdir()
+    skill_file.write_text(_TWO_STEPS, encoding="utf-8")
+    plan = {"output": {"steps": [{"id": "gather", "goal": "g"}, {"id": "decide", "goal": "d"}]}}
+    guardrail = "be-kind-in-every-message"
+    allow = {"output": {"verdicts": [{"guardrail": guardrail, "outcome": "allow"}]}}
+    human = {"output": {"verdicts": [{"guardrail": guardrail, "outcome": "approve"}]}}
+    script = {
+        "plan": [plan],
+        "step:gather": [_out("g"), _out("g, kinder")],
+        "step:decide": [_out("d")],
+        "judge:gather": [human, allow],
+        "judge:decide": [allow],
+    }
+    return skill_file, ScriptedModel(script)
+
+
+async def _answered(tmp_path: Path, db: str, text: str) -> dict[str, Any]:
+    """Run the skill to the judge's approval question, answer ``text``; the final state."""
+    skill_file, model = _judge_asks_a_human(tmp_path)
+    paused = await api.start(skill_file, {}, model=model, db=db, policy=Policy())
+    assert [q["kind"] for q in paused.questions] == ["approval"]
+    answer = {paused.questions[0]["id"]: {"text": text, "by": "dana"}}
+    done = await api.resume(paused.thread_id, answer, db=db, model=model)
+    assert done.status == "completed"
+    values, _ = await api.read_state(done.thread_id, db=db)
+    return values
+
+
+async def test_a_step_the_judge_leaves_to_a_human_goes_on_when_the_human_approves(
+    db: str, tmp_path: Path
+) -> None:
+    values = await _answered(tmp_path, db, "approve")
+    assert values["results"]["gather"]["result"]["summary"] == "g"  # accepted, not revised
+
+
+async def test_a_step_the_human_rejects_is_revised(db: str, tmp_path: Path) -> None:
+    values = await _answered(tmp_path, db, "reject")
+    assert values["results"]["gather"]["result"]["summary"] == "g, kinder"

@@ -19,7 +19,7 @@ from langgraph.types import Command
 from agent.errors import ModelOutputError
 from agent.graph import facts, guard_rules
 from agent.graph._context import SkillContext, call_model, events, note, send_approved, usage_of
-from agent.graph.nodes.router import approval_questions, ask, blocked, send_back
+from agent.graph.nodes.router import approval_questions, approved_by_human, ask, blocked, send_back
 from agent.graph.prompts import judge_messages
 from agent.graph.questions import clarify_question
 from agent.graph.state import RunState
@@ -188,8 +188,11 @@ def _decide(
     if approve := [v for v in failing if v["outcome"] == "approve"]:
         if questions := approval_questions(state, approve, ctx.prefix + step_id):
             return ask(ctx, state, questions, rules)
-        message = "; ".join(f"not approved: {v['message']}" for v in approve)
-        return send_back(ctx, state, step_id, message, rules, resume_at=state.get("return_to"))
+        # Every question is answered: a judge's "a human must approve" is settled by the
+        # human (rules settle their own approvals before they reach this point).
+        if refused := [v for v in approve if not approved_by_human(state, v, ctx.prefix + step_id)]:
+            message = "; ".join(f"not approved: {v['message']}" for v in refused)
+            return send_back(ctx, state, step_id, message, rules, resume_at=state.get("return_to"))
     return _accept(state, draft, rules, ctx.declared)
 
 

@@ -43,21 +43,31 @@ def blocked(violations: list[str], verdicts: list[dict[str, Any]], **update: Any
     )
 
 
+def _approval_question(verdict: dict[str, Any], step: str) -> dict[str, Any]:
+    """The question an ``approve`` verdict puts to a human (the same id every time)."""
+    request = verdict.get("approval") or {}
+    text = request.get("question") or verdict["message"]
+    q = make_question(
+        source=verdict["rule_id"], text=text, kind="approval", step=step, trigger=None
+    )
+    q["rule"] = verdict["rule_id"]
+    if request.get("id"):
+        q.update(id=request["id"], action=dict(request.get("action") or {}))
+    return q
+
+
 def approval_questions(
     state: RunState, verdicts: list[dict[str, Any]], step: str
 ) -> list[dict[str, Any]]:
     """Questions for every ``approve`` verdict that has no recorded answer yet."""
-    questions = []
-    for v in verdicts:
-        request = v.get("approval") or {}
-        text = request.get("question") or v["message"]
-        q = make_question(source=v["rule_id"], text=text, kind="approval", step=step, trigger=None)
-        q["rule"] = v["rule_id"]
-        if request.get("id"):
-            q.update(id=request["id"], action=dict(request.get("action") or {}))
-        if q["id"] not in state.get("approvals", {}):
-            questions.append(q)
-    return questions
+    asked = (_approval_question(v, step) for v in verdicts)
+    return [q for q in asked if q["id"] not in state.get("approvals", {})]
+
+
+def approved_by_human(state: RunState, verdict: dict[str, Any], step: str) -> bool:
+    """Whether a human answered this ``approve`` verdict's question with an approval."""
+    answer = state.get("approvals", {}).get(_approval_question(verdict, step)["id"])
+    return answer is not None and answer.get("approved") is True
 
 
 def ask(
