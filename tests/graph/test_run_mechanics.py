@@ -135,18 +135,24 @@ async def test_resuming_with_a_changed_skill_file_is_refused(
         await api.resume(paused.thread_id, {paused.questions[0]["id"]: "1.3"}, model=model, db=db)
 
 
+def _beside_a_namesake(library: Library, folder: Path) -> Path:
+    """collect-facts depending on the constitution, next to another skill of that name."""
+    source = Path(str(library.resolve("collect-facts").skill.path)).read_text(encoding="utf-8")
+    skill_file = folder / "collect-facts" / "SKILL.md"
+    skill_file.parent.mkdir()
+    skill_file.write_text(source.replace("---\n\n", "dependencies: [constitution]\n---\n\n", 1))
+    sibling = folder / "constitution" / "SKILL.md"
+    sibling.parent.mkdir()
+    sibling.write_text("---\nname: constitution\ndescription: Another one.\n---\n# Other\n")
+    return skill_file
+
+
 async def test_a_skill_started_by_path_resumes_with_the_dependencies_it_started_with(
     library: Library, db: str, tmp_path: Path
 ) -> None:
     # A folder holding the skill and a sibling of the same name as its dependency: the
     # run started with the dependency from the skills path, and resumes with that one.
-    source = Path(str(library.resolve("collect-facts").skill.path)).read_text(encoding="utf-8")
-    skill_file = tmp_path / "collect-facts" / "SKILL.md"
-    skill_file.parent.mkdir()
-    skill_file.write_text(source.replace("---\n\n", "dependencies: [constitution]\n---\n\n", 1))
-    sibling = tmp_path / "constitution" / "SKILL.md"
-    sibling.parent.mkdir()
-    sibling.write_text("---\nname: constitution\ndescription: Another one.\n---\n# Other\n")
+    skill_file = _beside_a_namesake(library, tmp_path)
     unclear = {
         "output": {"summary": "?", "ambiguities": [{"trigger": "the-release-to-check-is-not"}]}
     }
