@@ -258,6 +258,10 @@ class OpenAIChatModel:
         records: list[ToolCallRecord] = []
         # tools_open: tool rounds may go on (calls of tools never offered get "unknown tool")
         rounds, repairs, tools_open, index = 0, 0, True, 0
+        # The last failed attempt and its repair request: each repair shows the model only
+        # its latest reply (none when the server cut it: echoing a runaway reply invites
+        # the model to run on again), not every attempt before it.
+        repair_turns: list[Message] = []
         while True:
             reply = await self._round(request, index, messages, tools if tools_open else [])
             index += 1
@@ -306,8 +310,11 @@ class OpenAIChatModel:
                 )
             repairs += 1
             log.info("%s: %s reply invalid, asking for a repair", self.name, request.purpose)
-            messages[-1] = echoed(text)
-            messages.append(repair_message(request.schema, errors, cut=reply.cut))
+            messages.pop()
+            shown = [m for m in messages if not any(m is r for r in repair_turns)]
+            repair_turns = [] if reply.cut else [echoed(text)]
+            repair_turns.append(repair_message(request.schema, errors, cut=reply.cut))
+            messages = [*shown, *repair_turns]
         latency = (time.perf_counter() - started) * 1000
         usage = spent.usage
         log.info(
@@ -470,7 +477,7 @@ class OpenAIChatModel:
                 params["response_format"] = fmt
                 sent.append("response_format")
             if mode != "json_schema":
-                params["messages"] = [schema_instruction(request.schema, mode), *messages]
+                params["messages"] = [schema_instruction(request.schema, mode, messages), *messages]
             if mode == "tool":
                 offered.append(answer_tool(request.schema))
                 params["tool_choice"] = "auto" if tools else FORCED_ANSWER

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel, ValidationError
 
+from agent.llm._schema_text import choice_values, type_text
 from agent.llm.base import Message, StructuredMode, T
 
 Mode = StructuredMode
@@ -110,30 +112,44 @@ def _lean(node: Any, *, names: bool = False) -> Any:
 
 
 @functools.cache
-def prompt_schema(schema: type[BaseModel]) -> str:
-    """The schema as a prompt states it: compact, without generated titles or ``null`` options.
+def _lean_schema(schema: type[BaseModel]) -> tuple[dict[str, Any], frozenset[str]]:
+    """``schema`` without generated titles or ``null`` options, and its string choices."""
+    lean = _lean(_json_schema(schema))
+    return lean, frozenset(choice_values(lean))
+
+
+@functools.cache
+def _stated(schema: type[BaseModel], given: frozenset[str]) -> str:
+    return type_text(_lean_schema(schema)[0], given)
+
+
+def prompt_schema(schema: type[BaseModel], request_text: str = "") -> str:
+    """The schema as a prompt states it: a compact type, without generated titles or ``null``.
 
     It costs prompt tokens on every call; what it leaves out (an optional field may also
-    be null) changes nothing the reply's validation accepts.
+    be null) changes nothing the reply's validation accepts. A long list of choices
+    that ``request_text`` (the request's messages) already spells out is not spelt out
+    twice: the server's schema and the reply's validation still hold the model to it.
     """
-    lean = _lean(_json_schema(schema))
-    return json.dumps(lean, ensure_ascii=False, separators=(",", ":"))
+    choices = _lean_schema(schema)[1]
+    given = frozenset(c for c in choices if c in request_text) if request_text else frozenset()
+    return _stated(schema, given)
 
 
-def schema_instruction(schema: type[BaseModel], mode: Mode) -> Message:
+def schema_instruction(
+    schema: type[BaseModel], mode: Mode, messages: Sequence[Message] = ()
+) -> Message:
     """A system message stating the schema, for modes where the server does not enforce it."""
-    text = prompt_schema(schema)
+    text = "\n".join(str(m.get("content") or "") for m in messages)
+    shape = f"of this type ({_NOTATION}):\n{prompt_schema(schema, text)}"
     if mode == "tool":
-        how = (
-            f"When you have the result, call the {ANSWER_TOOL} tool with it as the arguments. "
-            f"The arguments must validate against this JSON schema: {text}"
-        )
+        how = f"When you have the result, call the {ANSWER_TOOL} tool with arguments {shape}"
     else:
-        how = (
-            "Reply with one JSON object and nothing else. "
-            f"It must validate against this JSON schema: {text}"
-        )
+        how = f"Reply with one JSON object and nothing else, {shape}"
     return {"role": "system", "content": how}
+
+
+_NOTATION = "TypeScript notation; `?` marks a key you may leave out"
 
 
 _NAMES: dict[Parameter, tuple[str, ...]] = {
@@ -211,7 +227,7 @@ def validate_reply(schema: type[T], raw: str) -> tuple[T | None, str]:
     return None, errors
 
 
-REPAIR_ECHO_CHARS = 2000
+REPAIR_ECHO_CHARS = 1000
 """How much of an invalid reply a repair request sends back to the model."""
 
 

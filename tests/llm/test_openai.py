@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from agent.errors import ModelAPIError, ModelOutputError, ModelRetryExhausted, ToolLoopError
 from agent.llm import ModelRequest, OpenAIChatModel, Usage, UsageMeter
 from agent.llm._retry import parse_retry_after
+from agent.llm._structured import REPAIR_ECHO_CHARS
 from agent.llm.base import ModelResponse
 
 from .wire import API_KEY, chunk, completion, request_json, sse
@@ -90,9 +91,9 @@ async def test_a_runaway_invalid_reply_is_sent_back_cut_in_the_repair_request(
     _, messages = await _repaired(api, make_model, completion(runaway))
     echo = messages[-2]
     assert echo["role"] == "assistant"
-    assert echo["content"].startswith(runaway[:2000])
-    assert len(echo["content"]) < 2100 < len(runaway)
-    assert f"{len(runaway) - 2000} more characters not shown" in echo["content"]
+    assert echo["content"].startswith(runaway[:REPAIR_ECHO_CHARS])
+    assert len(echo["content"]) < REPAIR_ECHO_CHARS + 100 < len(runaway)
+    assert f"{len(runaway) - REPAIR_ECHO_CHARS} more characters not shown" in echo["content"]
 
 
 def _cut(content: str) -> dict[str, Any]:
@@ -109,6 +110,23 @@ async def test_a_reply_cut_at_the_token_bound_is_asked_again_shorter(
     repair = messages[-1]["content"]
     assert "cut off at the token limit" in repair
     assert "shorter" in repair
+    assert [m["role"] for m in messages] == ["user", "user"]  # the runaway is not shown again
+
+
+async def test_each_repair_shows_only_the_latest_attempt(
+    api: respx.MockRouter, make_model: Factory
+) -> None:
+    route = _route(api)
+    route.side_effect = [
+        httpx.Response(200, json=completion('{"level": "first try"}')),
+        httpx.Response(200, json=completion('{"level": "second try"}')),
+        httpx.Response(200, json=completion('{"level": "SEV2", "reason": "5xx"}')),
+    ]
+    await make_model().generate(ModelRequest("triage", ASK, schema=Severity))
+    last = request_json(route.calls.last)["messages"]
+    assert [m["role"] for m in last] == ["user", "assistant", "user"]
+    assert "second try" in last[1]["content"]
+    assert "first try" not in str(last)
 
 
 async def test_replies_always_cut_end_in_an_output_error_that_says_so(
@@ -167,7 +185,7 @@ async def test_a_server_without_json_schema_support_falls_back_to_json_object(
         "type": "json_object",
         "schema": Severity.model_json_schema(),  # llama.cpp servers turn it into a grammar
     }
-    assert '"reason"' in retried["messages"][0]["content"]  # the schema also travels in the prompt
+    assert "reason: string" in retried["messages"][0]["content"]  # the schema travels in the prompt
     assert response.structured_mode == "json_object"
 
 
@@ -464,7 +482,7 @@ async def test_a_server_refusing_tools_too_gets_the_schema_in_the_prompt_only(
     last = request_json(route.calls.last)
     assert "response_format" not in last
     assert "tools" not in last
-    assert '"reason"' in last["messages"][0]["content"]
+    assert "reason: string" in last["messages"][0]["content"]
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
