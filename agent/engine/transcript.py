@@ -127,7 +127,7 @@ class TranscriptVerdict(_Open):
 
 
 class Action(_Open):
-    """An action a step proposed (rollback, forward-fix, status update...)."""
+    """An action a step proposed; its type names what it would change."""
 
     id: str
     type: str

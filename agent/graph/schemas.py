@@ -54,7 +54,7 @@ class AmbiguityReport(_Out):
 
 
 class ProposedAction(_Out):
-    """An action the step proposes (rollback, forward-fix, status-update...)."""
+    """An action the step proposes; its type names what it would change."""
 
     type: str
     description: str = ""
