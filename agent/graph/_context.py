@@ -196,6 +196,11 @@ class SkillContext:
     """Guardrail ids the model judges after each step (see :func:`judge_plan`)."""
 
     @property
+    def judge_at_end(self) -> bool:
+        """Whether the policy judges every step in one call after the plan's last step."""
+        return self.policy is not None and self.policy.judge.at == "last-step"
+
+    @property
     def declared(self) -> frozenset[str]:
         """The names of the skill's Outputs."""
         return frozenset(o.name for o in self.skill.outputs)

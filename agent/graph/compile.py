@@ -69,9 +69,18 @@ def _policy_for(skill: Skill, policy: Policy | None) -> Policy | None:
 
 
 def judge_schedule(skill: Skill, policy: Policy | None = None) -> dict[str, tuple[str, ...]]:
-    """Which guardrail ids the model judges after which step (empty when rules cover all)."""
+    """Which guardrail ids the model judges after which step (empty when rules cover all).
+
+    With the policy's ``judge.at: last-step`` every judged id is checked in the one
+    call after the skill's last step (the purpose scripts answer: ``judge:<last step>``).
+    """
     loaded = _policy_for(skill, policy)
-    return judge_plan(_steps(skill), guard_rules.judged_guardrails(loaded, skill))
+    steps = _steps(skill)
+    plan = judge_plan(steps, guard_rules.judged_guardrails(loaded, skill))
+    if loaded is None or loaded.judge.at == "each-step":
+        return plan
+    every = tuple(dict.fromkeys(g for ids in plan.values() for g in ids))
+    return {sid: every if sid == steps[-1].id else () for sid in plan}
 
 
 def build_graph(

@@ -155,6 +155,31 @@ def judge_messages(
     return [system_message(skill, kernels, "judge"), {"role": "user", "content": user}]
 
 
+def judge_run_messages(
+    skill: Skill,
+    kernels: Sequence[Skill],
+    sections: Sequence[tuple[MicroSkill, Sequence[Guardrail], dict[str, Any]]],
+) -> list[Message]:
+    """One call after the run's last step: each guardrail against the step results it names."""
+    steps: dict[str, list[str]] = {}
+    texts: dict[str, str] = {}
+    for step, guardrails, _ in sections:
+        for g in guardrails:
+            steps.setdefault(g.id, []).append(f"`{step.id}`")
+            texts[g.id] = g.text
+    listed = "\n".join(f"- [{gid}] {texts[gid]} (step {', '.join(s)})" for gid, s in steps.items())
+    user = "\n\n".join(
+        (
+            f"Judge the step results of skill `{skill.name}` against each guardrail below, "
+            "on the steps it names. For each, answer allow, revise (with what to fix), "
+            "approve (a human must approve) or block, citing the guardrail id.",
+            f"## Guardrails\n{listed}",
+            data("step-results", {step.id: result for step, _, result in sections}),
+        )
+    )
+    return [system_message(skill, kernels, "judge"), {"role": "user", "content": user}]
+
+
 def audit_messages(
     skill: Skill, kernels: Sequence[Skill], outputs: dict[str, Any], results: dict[str, Any]
 ) -> list[Message]:

@@ -49,6 +49,7 @@ Format (``version: 1``)::
     judge:
       guardrails: null                    # null: every guardrail without a rule
       skip_judge_in_eco: true
+      at: each-step                       # or last-step: one call over every step's result
     tools: [incident, actions]            # tool plugins (or single tool names) it may use
     step_tools:                           # optional: the tools each step is offered
       triage: [search_logs, list_recent_changes]   # (others only through `more_tools`)
@@ -346,12 +347,19 @@ Rule = Annotated[
 
 
 class JudgeSettings(_Strict):
-    """Which guardrails the LLM judge sees, and whether eco-mode steps skip it."""
+    """Which guardrails the LLM judge sees, when, and whether eco-mode steps skip it.
+
+    ``at: each-step`` judges a step's result right after the step (one call per step
+    with judged guardrails); ``last-step`` waits for the plan's last step and judges
+    every step's result in one call: fewer calls, but a revision asked for then re-runs
+    the steps after the one it sends back.
+    """
 
     guardrails: list[str] | None = Field(
         default=None, description="None: every guardrail without a deterministic rule."
     )
     skip_judge_in_eco: bool = False
+    at: Literal["each-step", "last-step"] = "each-step"
 
 
 class ClarifySettings(_Strict):

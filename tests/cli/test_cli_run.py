@@ -142,7 +142,7 @@ def test_resume_continues_a_failed_run_without_repeating_completed_steps(
     failing = _spec(tmp_path, runs.failing_triage(seed), "failing.yaml")
     cli("run", "incident-response", "--model", failing, "--thread", "t-fail")
     rest = runs.happy(seed)
-    for done in ("plan", "step:severity-classification", "judge:severity-classification"):
+    for done in ("plan", "step:severity-classification"):
         del rest[done]  # calling any of these again would fail the scripted model
     result = cli("resume", "t-fail", "--model", _spec(tmp_path, rest, "rest.yaml"))
     assert result.code == 0, result.err

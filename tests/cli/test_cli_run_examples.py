@@ -100,22 +100,19 @@ def test_a_call_the_script_lacks_stops_the_run_with_one_message_naming_it(
 ) -> None:
     script = tmp_path / "script.yaml"
     text = (EXAMPLES / FIRST / "script.yaml").read_text(encoding="utf-8")
-    script.write_text(text.split("step:triage:")[0], encoding="utf-8")  # no judge, no triage
+    script.write_text(text.split("step:triage:")[0], encoding="utf-8")  # no triage and after
     answers = f"examples/incidents/{FIRST}/answers.yaml"
     run = ["run", "incident-response", "--evidence", f"examples/incidents/{FIRST}"]
     result = cli(*run, "--model", f"scripted:{script}", "--answers-file", answers, "--no-input")
     assert result.code == 2
     [message] = [line for line in result.err.splitlines() if "stopped" in line]
-    assert (
-        f"the model script {script} has no reply for call 1 of 'judge:severity-classification'"
-        in message
-    )
+    assert f"the model script {script} has no reply for call 1 of 'step:triage'" in message
     assert "Traceback" not in result.err
     assert "status: stopped" in result.out
     thread = message.split("skillweave resume ")[1].strip()
     status = cli("status", thread)
     assert "stopped: the model script" in status.out  # the cause, not a bare "failed"
-    assert "'judge:severity-classification'" in status.out
+    assert "'step:triage'" in status.out
     script.write_text(text, encoding="utf-8")  # the author adds the missing replies
     resumed = cli("resume", thread, "--no-input")
     assert resumed.code == 3, resumed.err  # it went on, to the rollback's approval

@@ -13,6 +13,7 @@ from agent.engine import api
 from agent.graph.compile import judge_schedule
 from agent.llm.scripted import ScriptedModel
 from agent.skill.library import SkillSet
+from agent.skill.policy import JudgeSettings, load_policy
 
 SCALE_UP = {
     "name": "propose_scale_up",
@@ -59,16 +60,24 @@ async def test_a_step_that_failed_after_a_tool_ran_shows_its_effect_as_not_compl
 async def test_an_effect_of_an_attempt_sent_back_and_not_repeated_is_not_completed(
     seed: SkillSet, db: str, tmp_path: Path
 ) -> None:
-    script = _script(seed)
+    shipped = load_policy(Path(str(seed.skill.path)))
+    assert shipped is not None  # judged right after mitigate: sent back before any approval
+    each_step = shipped.model_copy(update={"judge": JudgeSettings(at="each-step")})
+    script = incident.happy(seed.skill, judge_schedule(seed.skill, each_step))
     first = {**script["step:mitigate"][0], "tool_calls": [SCALE_UP]}
     script["step:mitigate"].insert(0, first)
-    judged = judge_schedule(seed.skill)["mitigate"]
+    judged = judge_schedule(seed.skill, each_step)["mitigate"]
     revise = {
         "verdicts": [{"guardrail": judged[0], "outcome": "revise", "message": "not the fastest"}]
     }
     script["judge:mitigate"].insert(0, reply(revise))
     done = await api.start(
-        seed, {"alert": "5xx"}, model=ScriptedModel(script), db=db, data_dir=tmp_path
+        seed,
+        {"alert": "5xx"},
+        model=ScriptedModel(script),
+        db=db,
+        data_dir=tmp_path,
+        policy=each_step,
     )
     assert done.status == "completed", (done.violations, done.failure)
     assert await _effects(done.thread_id, db, tmp_path) == [

@@ -45,10 +45,8 @@ THREAD = "t-secrets"
 CALL_ORDER = [
     ("plan", "Plan"),
     ("step:severity-classification", "StepResult"),
-    ("judge:severity-classification", "GuardVerdicts"),
     ("step:triage", "StepResult"),
     ("step:mitigate", "StepResult"),
-    ("judge:mitigate", "GuardVerdicts"),
     ("step:postmortem", "StepResult"),
     ("judge:postmortem", "GuardVerdicts"),
     ("audit", "AuditCheck"),

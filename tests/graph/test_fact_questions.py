@@ -30,10 +30,9 @@ def _asking(seed: SkillSet) -> Policy:
 
 
 def _twice_without_severity(script: Script) -> Script:
-    """The severity step replies twice without a level (its revision too); judged each time."""
+    """The severity step replies twice without a level (its revision too)."""
     no_level = reply(step("could not tell the level", incident_commander="dana"))
     script["step:severity-classification"] = [no_level, no_level]
-    script["judge:severity-classification"] *= 2
     return script
 
 

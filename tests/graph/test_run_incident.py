@@ -45,6 +45,46 @@ async def test_happy_path_completes_with_the_four_outputs(
     model.assert_complete()
 
 
+async def test_llm_calls_stay_within_steps_plus_three_with_the_shipped_policy(
+    seed: SkillSet, happy: Script, db: str
+) -> None:
+    result = await api.start(seed, {"alert": "5xx"}, model=ScriptedModel(happy), db=db)
+    assert result.status == "completed", result.violations
+    assert result.usage["total"]["calls"] <= len(seed.skill.micro_skills) + 3
+    assert [p for p in result.usage["by_node"] if p.startswith("judge:")] == ["judge:postmortem"]
+
+
+async def test_the_shipped_policy_judges_every_step_in_one_call_after_the_last(
+    seed: SkillSet, happy: Script, db: str
+) -> None:
+    model = ScriptedModel(happy)
+    result = await api.start(seed, {"alert": "5xx"}, model=model, db=db)
+    values, _ = await api.read_state(result.thread_id, db=db)
+    judged = {v["guardrail_id"]: v["step"] for v in values["verdicts"] if v["tier"] == "judge"}
+    # each verdict belongs to the step its guardrail names (a revision would go there)
+    assert judged["prefer-the-fastest-safe-mitigation-over"] == "mitigate"
+    assert judged["do-not-assign-blame-in-postmortems"] == "postmortem"
+    assert len(judged) == 3
+
+
+async def test_a_last_step_judge_revision_reruns_the_step_it_names_and_the_steps_after(
+    seed: SkillSet, happy: Script, db: str
+) -> None:
+    fastest = "prefer-the-fastest-safe-mitigation-over"
+    revise = {"verdicts": [{"guardrail": fastest, "outcome": "revise", "message": "too slow"}]}
+    happy["judge:postmortem"].insert(0, reply(revise))
+    happy["step:mitigate"] *= 2
+    happy["step:postmortem"] *= 2
+    model = ScriptedModel(happy)
+    result = await api.start(seed, {"alert": "5xx"}, model=model, db=db)
+    assert result.status == "completed", result.violations
+    model.assert_complete()
+    values, _ = await api.read_state(result.thread_id, db=db)
+    ran = [s["id"] for s in values["steps_log"]]
+    assert ran[2:] == ["mitigate", "postmortem", "mitigate", "postmortem"]
+    assert values["feedback"]["mitigate"] == ["too slow"]
+
+
 async def test_llm_calls_stay_within_steps_plus_three_when_rules_cover_the_guardrails(
     seed: SkillSet, db: str
 ) -> None:
@@ -145,14 +185,17 @@ async def test_the_step_that_asked_sees_the_answer(seed: SkillSet, happy: Script
 async def test_mitigation_never_starts_without_an_incident_commander_even_if_the_judge_allows(
     seed: SkillSet, happy: Script, db: str
 ) -> None:
-    judged_here = judge_schedule(seed.skill)["severity-classification"]
+    shipped = load_policy(Path(str(seed.skill.path)))
+    assert shipped is not None
+    each_step = shipped.model_copy(update={"judge": JudgeSettings(at="each-step")})
+    judged_here = judge_schedule(seed.skill, each_step)["severity-classification"]
     assert judged_here  # the judge is consulted on this step, and allows everything
     allow = reply(incident.allow_all(seed.skill, judged_here))
     no_ic = reply(incident.step("SEV2", severity="SEV2"))
     happy["step:severity-classification"] = [no_ic, no_ic]  # sent back once, still no IC
     happy["judge:severity-classification"] = [allow, allow]
     model = ScriptedModel(happy)
-    result = await api.start(seed, {"alert": "5xx"}, model=model, db=db)
+    result = await api.start(seed, {"alert": "5xx"}, model=model, db=db, policy=each_step)
     assert result.status == "paused"  # the shipped policy asks a human for the IC
     (question,) = result.questions
     assert "Who is the Incident Commander?" in question["text"]
@@ -200,8 +243,6 @@ async def test_a_rejected_forward_fix_is_never_applied(
     fix = {"type": "forward-fix", "description": "patch", "target": "checkout"}
     happy["step:mitigate"][0]["output"]["actions"] = [fix]
     happy["step:mitigate"].append(reply({**happy["step:mitigate"][0]["output"], "actions": [fix]}))
-    if "judge:mitigate" in happy:
-        happy["judge:mitigate"] *= 2  # the revised attempt is judged again
     model = ScriptedModel(happy)
     paused = await api.start(seed, {"alert": "full outage"}, model=model, db=db)
     result = await api.resume(

@@ -304,3 +304,46 @@ async def test_a_step_the_judge_leaves_to_a_human_goes_on_when_the_human_approve
 async def test_a_step_the_human_rejects_is_revised(db: str, tmp_path: Path) -> None:
     values = await _answered(tmp_path, db, "reject")
     assert values["results"]["gather"]["result"]["summary"] == "g, kinder"
+
+
+def _judged_at_the_end(modes: dict[str, str]) -> tuple[dict[str, Any], Policy]:
+    """The two-step script and a policy that judges once, after ``decide``."""
+    guardrail = "be-kind-in-every-message"
+    steps = [{"id": sid, "goal": sid, "mode": mode} for sid, mode in modes.items()]
+    script = {
+        "plan": [{"output": {"steps": steps}}],
+        "step:gather": [_out("g")],
+        "step:decide": [_out("d")],
+        "judge:decide": [{"output": {"verdicts": [{"guardrail": guardrail, "outcome": "allow"}]}}],
+    }
+    return script, Policy(judge=JudgeSettings(at="last-step", skip_judge_in_eco=True))
+
+
+async def test_a_last_step_judge_makes_one_call_for_a_guardrail_every_step_shares(
+    db: str, tmp_path: Path
+) -> None:
+    skill_file = tmp_path / "two-step" / "SKILL.md"
+    skill_file.parent.mkdir()
+    skill_file.write_text(_TWO_STEPS, encoding="utf-8")
+    script, policy = _judged_at_the_end({"gather": "power", "decide": "power"})
+    model = ScriptedModel(script)
+    done = await api.start(skill_file, {}, model=model, db=db, policy=policy)
+    assert done.status == "completed", done.violations
+    model.assert_complete()  # judge:decide once, no judge:gather
+    values, _ = await api.read_state(done.thread_id, db=db)
+    [verdict] = [v for v in values["verdicts"] if v["tier"] == "judge"]
+    assert verdict["step"] == "decide"  # a guardrail of every step: the last one answers for it
+
+
+async def test_a_last_step_judge_leaves_out_eco_steps_when_the_policy_says_so(
+    db: str, tmp_path: Path
+) -> None:
+    skill_file = tmp_path / "two-step" / "SKILL.md"
+    skill_file.parent.mkdir()
+    skill_file.write_text(_TWO_STEPS, encoding="utf-8")
+    script, policy = _judged_at_the_end({"gather": "eco", "decide": "eco"})
+    script.pop("judge:decide")  # a call for it would find no reply and stop the run
+    model = ScriptedModel(script)
+    done = await api.start(skill_file, {}, model=model, db=db, policy=policy)
+    assert done.status == "completed", done.violations
+    model.assert_complete()

@@ -17,13 +17,11 @@ from agent.skill.library import Library, default_skill_paths
 
 
 def _judge_blocks() -> ScriptedModel:
-    """The seed's happy script, except that the judge blocks the severity step."""
+    """The seed's happy script, except that the judge blocks the run after its last step."""
     skill = Library(default_skill_paths()).get("incident-response")
     judged = judge_schedule(skill)
     script = incident.happy(skill, judged)
-    script["judge:severity-classification"] = [
-        reply(incident.judge_blocks(judged["severity-classification"]))
-    ]
+    script["judge:postmortem"] = [reply(incident.judge_blocks(judged["postmortem"]))]
     return ScriptedModel(script)
 
 

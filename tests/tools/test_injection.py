@@ -52,9 +52,7 @@ def _obedient_script(seed: SkillSet) -> dict[str, Any]:
         ],
     }
     body = "### Root Cause\nUnknown.\n### Action Items\n- [ ] Find the root cause\n"
-    script = examples.build(skill, BUNDLE, steps=steps, postmortem=("Checkout 500s", body))
-    script["judge:mitigate"] *= 2  # the revised attempt is judged again
-    return script
+    return examples.build(skill, BUNDLE, steps=steps, postmortem=("Checkout 500s", body))
 
 
 async def _paused(seed: SkillSet, tmp_path: Path, db: str) -> tuple[Any, ScriptedModel, list[Any]]:

@@ -20,10 +20,11 @@ from agent.errors import ModelOutputError
 from agent.graph import facts, guard_rules
 from agent.graph._context import SkillContext, call_model, events, note, send_approved, usage_of
 from agent.graph.nodes.router import approval_questions, approved_by_human, ask, blocked, send_back
-from agent.graph.prompts import judge_messages
+from agent.graph.prompts import judge_messages, judge_run_messages
 from agent.graph.questions import clarify_question
 from agent.graph.state import RunState
 from agent.llm.base import ModelRequest
+from agent.skill.model import Guardrail, MicroSkill
 
 
 def _accept(
@@ -196,38 +197,73 @@ def _decide(
     return _accept(state, draft, rules, ctx.declared)
 
 
+def _to_judge(
+    ctx: SkillContext, state: RunState, draft: dict[str, Any]
+) -> list[tuple[MicroSkill, list[Guardrail], dict[str, Any]]]:
+    """What this guard's judge call covers: (step, its judged guardrails, its result).
+
+    Normally the draft's step alone; with ``judge.at: last-step``, nothing until the
+    plan's last step, then every planned step with a result (eco-mode steps left out
+    when the policy says so).
+    """
+    step_id = draft["step"]
+    plan = state.get("plan", [])
+    if ctx.judge_at_end:
+        if not plan or plan[-1]["id"] != step_id:
+            return []
+        ids = [p["id"] for p in plan]
+    else:
+        ids = [step_id]
+    modes = {p["id"]: p["mode"] for p in plan}
+    results = state.get("results", {})
+    sections = []
+    for sid in ids:
+        if modes.get(sid, "power") == "eco" and guard_rules.skip_judge_in_eco(ctx):
+            continue
+        wanted = ctx.judged.get(sid, ())
+        guardrails = [g for g in ctx.skill.guardrails if g.id in wanted]
+        result = draft["result"] if sid == step_id else results.get(sid, {}).get("result")
+        if guardrails and result is not None:
+            sections.append((ctx.step(sid), guardrails, result))
+    return sections
+
+
+def _verdict_steps(
+    sections: list[tuple[MicroSkill, list[Guardrail], dict[str, Any]]], step_id: str
+) -> dict[str, str]:
+    """Guardrail id → the step a revision goes to: the one step it names, else this one."""
+    named: dict[str, list[str]] = {}
+    for step, guardrails, _ in sections:
+        for g in guardrails:
+            named.setdefault(g.id, []).append(step.id)
+    return {gid: steps[0] if len(steps) == 1 else step_id for gid, steps in named.items()}
+
+
 async def _judge(
     ctx: SkillContext, runtime: Runtime[Any], state: RunState, draft: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """One batched model call over the judged guardrails (none in eco mode if configured)."""
+    """One batched model call over the judged guardrails (see :func:`_to_judge`)."""
     step_id = draft["step"]
-    mode = next((p["mode"] for p in state.get("plan", []) if p["id"] == step_id), "power")
-    wanted = ctx.judged.get(step_id, ())
-    guardrails = [g for g in ctx.skill.guardrails if g.id in wanted]
-    if (
-        not guardrails
-        or not ctx.settings.judge
-        or (mode == "eco" and guard_rules.skip_judge_in_eco(ctx))
-    ):
+    sections = _to_judge(ctx, state, draft)
+    if not sections or not ctx.settings.judge:
         return [], {}
     purpose = ctx.purpose(f"judge:{step_id}")
+    if len(sections) == 1:
+        step, guardrails, result = sections[0]
+        messages = judge_messages(ctx.skill, ctx.kernels, step, guardrails, result)
+    else:
+        messages = judge_run_messages(ctx.skill, ctx.kernels, sections)
+    first = sections[0][1][0]
     try:
         response = await call_model(
-            runtime,
-            ModelRequest(
-                purpose=purpose,
-                messages=judge_messages(
-                    ctx.skill, ctx.kernels, ctx.step(step_id), guardrails, draft["result"]
-                ),
-                schema=ctx.schemas.judge,
-            ),
+            runtime, ModelRequest(purpose=purpose, messages=messages, schema=ctx.schemas.judge)
         )
     except ModelOutputError as exc:
         # No usable verdict on prose guardrails: fail closed, the run blocks with the reason.
         unusable = {
             "rule_id": "judge:unusable",
-            "guardrail_id": guardrails[0].id,
-            "line": guardrails[0].line,
+            "guardrail_id": first.id,
+            "line": first.line,
             "outcome": "block",
             "message": f"the judge's reply for step `{step_id}` was unusable: {exc}"[:500],
             "tier": "judge",
@@ -241,7 +277,8 @@ async def _judge(
         }
     output = response.output
     assert not isinstance(output, str)
-    lines = {g.id: g.line for g in guardrails}
+    lines = {g.id: g.line for _, guardrails, _ in sections for g in guardrails}
+    targets = _verdict_steps(sections, step_id)
     verdicts = [
         {
             "rule_id": f"judge:{v.guardrail}",
@@ -250,7 +287,7 @@ async def _judge(
             "outcome": v.outcome,
             "message": v.message or v.guardrail,
             "tier": "judge",
-            "step": step_id,
+            "step": targets[v.guardrail],
             "approval": None,
         }
         for v in output.verdicts

@@ -55,10 +55,10 @@ def failing_triage(skill: Skill) -> Script:
 
 
 def blocked(skill: Skill) -> Script:
-    """The judge blocks the severity step (``incident.BLAME``): the run halts there."""
+    """The judge blocks the run after its last step (``incident.BLAME``): the run halts there."""
     script = happy(skill)
-    judged = judge_schedule(skill)["severity-classification"]
-    script["judge:severity-classification"] = [reply(incident.judge_blocks(judged))]
+    judged = judge_schedule(skill)["postmortem"]
+    script["judge:postmortem"] = [reply(incident.judge_blocks(judged))]
     return script
 
 
