@@ -76,5 +76,5 @@ def supplied(
     result["fields"] = {**dict(result.get("fields", {})), **given}
     kept = {k: v for k, v in draft.items() if k != "unusable"}
     if draft.get("unusable"):
-        kept["judged"] = []  # no model text to judge: the result is the human's answers
+        kept["from_human"] = True  # no model text to judge: the result is the human's answers
     return {**kept, "result": result}, {"step": draft["step"], "supplied": given, "by": by}

@@ -117,3 +117,29 @@ async def test_an_unusable_reply_asks_for_the_facts_its_step_owes_at_once(
     assert (values["facts"]["severity"], values["facts"]["incident_commander"]) == ("SEV1", "dana")
     summary = values["results"]["severity-classification"]["result"]["summary"]
     assert summary.startswith("The model's reply was unusable")
+
+
+async def test_a_result_the_human_supplied_is_left_out_of_the_run_judge(
+    seed: SkillSet, happy: Script, db: str
+) -> None:
+    policy = _asking(seed)
+    assert policy.judge.at == "last-step"
+    rules = [
+        r.model_copy(update={"ask": FactQuestion(question="Who is the Incident Commander?")})
+        if r.id == "commander-before-mitigation"
+        else r
+        for r in policy.rules
+    ]
+    model = _UnusableSeverityStep(happy)
+    policy = policy.model_copy(update={"rules": rules})
+    paused = await api.start(seed, {"alert": "5xx"}, model=model, db=db, policy=policy)
+    answers = {q["alias"]: "SEV1" if "SEV" in q["text"] else "dana" for q in paused.questions}
+    done = await api.resume(paused.thread_id, answers, model=model, db=db)
+    assert done.status == "completed", done.violations
+    values, _ = await api.read_state(done.thread_id, db=db)
+    judged = {v["guardrail_id"] for v in values["verdicts"] if v["tier"] == "judge"}
+    # the escalation guardrail names only the severity step, whose result is the human's
+    assert judged == {
+        "prefer-the-fastest-safe-mitigation-over",
+        "do-not-assign-blame-in-postmortems",
+    }

@@ -222,7 +222,9 @@ def _to_judge(
             continue
         wanted = ctx.judged.get(sid, ())
         guardrails = [g for g in ctx.skill.guardrails if g.id in wanted]
-        result = draft["result"] if sid == step_id else results.get(sid, {}).get("result")
+        source = draft if sid == step_id else results.get(sid, {})
+        # a result the human supplied has no model text to judge
+        result = None if source.get("from_human") else source.get("result")
         if guardrails and result is not None:
             sections.append((ctx.step(sid), guardrails, result))
     return sections
