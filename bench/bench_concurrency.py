@@ -144,7 +144,12 @@ async def _load(db: str, url: str, runs: int, latency: float) -> None:
 
 
 async def _timed(chain: Any, runs: int, prefix: str) -> tuple[float, float]:
-    """Wall and CPU seconds of ``runs`` invocations of ``chain`` at once."""
+    """Wall and CPU seconds of ``runs`` invocations of ``chain`` at once, after one warm-up.
+
+    The warm-up matches the skill side's probe run: first calls load lazy imports.
+    """
+    warm: Any = {"configurable": {"thread_id": f"{prefix}-warm"}}
+    await chain.ainvoke({"n": 0}, warm, durability="sync")
     started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(
         *(
