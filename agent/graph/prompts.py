@@ -33,6 +33,19 @@ def data(label: str, value: Any) -> str:
     return f'<data source="{label}" trust="untrusted">\n{text}\n</data>'
 
 
+def _compact(result: dict[str, Any]) -> dict[str, Any]:
+    """A step result as later calls read it: no empty values, no self-rated confidence.
+
+    Every later step, the judge and the auditor re-read earlier results; the keys a
+    result left empty and its confidence tell them nothing and cost tokens each time.
+    """
+    return {k: v for k, v in result.items() if k != "confidence" and v not in (None, "", [], {})}
+
+
+def _results(results: dict[str, Any]) -> dict[str, Any]:
+    return {sid: _compact(r) for sid, r in results.items()}
+
+
 Role = Literal["plan", "step", "judge", "audit"]
 
 _ONE_ROLE: dict[str, Role | None] = {"scratchpad": None, "auditor": "audit"}
@@ -126,7 +139,7 @@ def step_messages(
         else "",
         "## Revision requested\n" + "\n".join(f"- {f}" for f in feedback) if feedback else "",
         data("inputs", inputs),
-        data("prior-step-results", prior) if prior else "",
+        data("prior-step-results", _results(prior)) if prior else "",
         data("human-answers", answers) if answers else "",
         "Return the step result: in `fields` every value this step establishes (each key the "
         "schema names), with the decision rows you applied and the evidence refs you used.",
@@ -149,7 +162,7 @@ def judge_messages(
             "guardrail below. For each, answer allow, revise (with what to fix), approve "
             "(a human must approve) or block, citing the guardrail id.",
             f"## Guardrails\n{_guardrails(guardrails)}",
-            data("step-result", result),
+            data("step-result", _compact(result)),
         )
     )
     return [system_message(skill, kernels, "judge"), {"role": "user", "content": user}]
@@ -174,7 +187,7 @@ def judge_run_messages(
             "on the steps it names. For each, answer allow, revise (with what to fix), "
             "approve (a human must approve) or block, citing the guardrail id.",
             f"## Guardrails\n{listed}",
-            data("step-results", {step.id: result for step, _, result in sections}),
+            data("step-results", {step.id: _compact(result) for step, _, result in sections}),
         )
     )
     return [system_message(skill, kernels, "judge"), {"role": "user", "content": user}]
@@ -191,7 +204,7 @@ def audit_messages(
             "and why, citing the criterion id.",
             f"## Success criteria\n{criteria}",
             data("outputs", outputs),
-            data("step-results", results),
+            data("step-results", _results(results)),
         )
     )
     return [system_message(skill, kernels, "audit"), {"role": "user", "content": user}]

