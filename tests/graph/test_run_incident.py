@@ -437,3 +437,46 @@ async def test_answering_some_questions_keeps_the_others_pending(
     done = await api.resume(paused.thread_id, {second["id"]: "a"}, model=model, db=db)
     assert done.status == "completed", done.violations
     model.assert_complete()
+
+
+async def test_a_run_judge_revises_the_earliest_step_it_faults_with_that_steps_messages(
+    seed: SkillSet, happy: Script, db: str
+) -> None:
+    verdicts = [
+        {
+            "guardrail": "do-not-assign-blame-in-postmortems",
+            "outcome": "revise",
+            "message": "blame",
+        },
+        {
+            "guardrail": "prefer-the-fastest-safe-mitigation-over",
+            "outcome": "revise",
+            "message": "slow",
+        },
+    ]
+    happy["judge:postmortem"].insert(0, reply({"verdicts": verdicts}))
+    happy["step:mitigate"] *= 2
+    happy["step:postmortem"] *= 2
+    result = await api.start(seed, {"alert": "5xx"}, model=ScriptedModel(happy), db=db)
+    assert result.status == "completed", result.violations
+    values, _ = await api.read_state(result.thread_id, db=db)
+    assert values["feedback"] == {"mitigate": ["slow"]}  # postmortem re-runs after it anyway
+
+
+async def test_a_rejected_run_judge_approval_sends_back_the_step_it_is_about(
+    seed: SkillSet, happy: Script, db: str
+) -> None:
+    fastest = "prefer-the-fastest-safe-mitigation-over"
+    ask = {"verdicts": [{"guardrail": fastest, "outcome": "approve", "message": "slow fix"}]}
+    happy["judge:postmortem"].insert(0, reply(ask))
+    happy["step:mitigate"] *= 2
+    happy["step:postmortem"] *= 2
+    model = ScriptedModel(happy)
+    paused = await api.start(seed, {"alert": "5xx"}, model=model, db=db)
+    [question] = paused.questions
+    assert question["kind"] == "approval"
+    done = await api.resume(paused.thread_id, {question["id"]: "reject"}, model=model, db=db)
+    assert done.status == "completed", done.violations
+    model.assert_complete()
+    values, _ = await api.read_state(done.thread_id, db=db)
+    assert values["feedback"] == {"mitigate": ["not approved: slow fix"]}

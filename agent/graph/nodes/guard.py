@@ -182,19 +182,38 @@ def _decide(
     if hard := [v for v in failing if v["outcome"] == "block"]:
         return blocked([v["message"] for v in hard], rules)
     if revise := [v for v in failing if v["outcome"] == "revise"]:
-        target = revise[0].get("step") or step_id
-        message = "; ".join(v["message"] for v in revise)
-        resume_at = state.get("return_to") if target == step_id else state.get("cursor")
-        return send_back(ctx, state, target, message, rules, resume_at=resume_at)
+        return _revise(ctx, state, step_id, revise, rules, "")
     if approve := [v for v in failing if v["outcome"] == "approve"]:
         if questions := approval_questions(state, approve, ctx.prefix + step_id):
             return ask(ctx, state, questions, rules)
         # Every question is answered: a judge's "a human must approve" is settled by the
         # human (rules settle their own approvals before they reach this point).
         if refused := [v for v in approve if not approved_by_human(state, v, ctx.prefix + step_id)]:
-            message = "; ".join(f"not approved: {v['message']}" for v in refused)
-            return send_back(ctx, state, step_id, message, rules, resume_at=state.get("return_to"))
+            return _revise(ctx, state, step_id, refused, rules, "not approved: ")
     return _accept(state, draft, rules, ctx.declared)
+
+
+def _revise(
+    ctx: SkillContext,
+    state: RunState,
+    step_id: str,
+    failing: list[dict[str, Any]],
+    rules: list[dict[str, Any]],
+    prefix: str,
+) -> Command[str]:
+    """Send back the earliest step a failing verdict belongs to, with that step's messages.
+
+    A verdict on an earlier step (a rule's, or the run judge's) re-runs that step, then
+    the steps after it up to this one, which are judged again; this step's own re-run
+    keeps its return point.
+    """
+    order = {p["id"]: i for i, p in enumerate(state.get("plan", []))}
+    steps = [v.get("step") or step_id for v in failing]
+    target = min(steps, key=lambda s: order.get(s, len(order)))
+    mine = [v for v in failing if (v.get("step") or step_id) == target]
+    message = "; ".join(f"{prefix}{v['message']}" for v in mine)
+    resume_at = state.get("return_to") if target == step_id else state.get("cursor")
+    return send_back(ctx, state, target, message, rules, resume_at=resume_at)
 
 
 def _to_judge(
