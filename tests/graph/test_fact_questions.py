@@ -89,9 +89,8 @@ class _UnusableSeverityStep:
         """Nothing to release."""
 
 
-async def test_an_unusable_reply_asks_for_the_facts_its_step_owes_at_once(
-    seed: SkillSet, happy: Script, db: str
-) -> None:
+def _asking_both(seed: SkillSet) -> Policy:
+    """The shipped policy, asking a human for the severity and for the IC."""
     policy = _asking(seed)
     rules = [
         r.model_copy(update={"ask": FactQuestion(question="Who is the Incident Commander?")})
@@ -99,14 +98,14 @@ async def test_an_unusable_reply_asks_for_the_facts_its_step_owes_at_once(
         else r
         for r in policy.rules
     ]
+    return policy.model_copy(update={"rules": rules})
+
+
+async def test_an_unusable_reply_asks_for_the_facts_its_step_owes_at_once(
+    seed: SkillSet, happy: Script, db: str
+) -> None:
     model = _UnusableSeverityStep(happy)
-    paused = await api.start(
-        seed,
-        {"alert": "5xx"},
-        model=model,
-        db=db,
-        policy=policy.model_copy(update={"rules": rules}),
-    )
+    paused = await api.start(seed, {"alert": "5xx"}, model=model, db=db, policy=_asking_both(seed))
     assert paused.status == "paused"
     asked = {q["text"]: q["alias"] for q in paused.questions}
     assert set(asked) == {SEVERITY.question, "Who is the Incident Commander?"}
@@ -122,16 +121,9 @@ async def test_an_unusable_reply_asks_for_the_facts_its_step_owes_at_once(
 async def test_a_result_the_human_supplied_is_left_out_of_the_run_judge(
     seed: SkillSet, happy: Script, db: str
 ) -> None:
-    policy = _asking(seed)
+    policy = _asking_both(seed)
     assert policy.judge.at == "last-step"
-    rules = [
-        r.model_copy(update={"ask": FactQuestion(question="Who is the Incident Commander?")})
-        if r.id == "commander-before-mitigation"
-        else r
-        for r in policy.rules
-    ]
     model = _UnusableSeverityStep(happy)
-    policy = policy.model_copy(update={"rules": rules})
     paused = await api.start(seed, {"alert": "5xx"}, model=model, db=db, policy=policy)
     answers = {q["alias"]: "SEV1" if "SEV" in q["text"] else "dana" for q in paused.questions}
     done = await api.resume(paused.thread_id, answers, model=model, db=db)

@@ -34,6 +34,26 @@ def _ambiguity(seed: SkillSet, trigger: str, template: str, **values: str) -> di
     }
 
 
+def _judged_again(happy: Script, verdicts: list[dict[str, Any]]) -> None:
+    """The run judge's first reply is ``verdicts``; mitigate and postmortem run twice."""
+    happy["judge:postmortem"].insert(0, reply({"verdicts": verdicts}))
+    happy["step:mitigate"] *= 2
+    happy["step:postmortem"] *= 2
+
+
+async def _completed(
+    seed: SkillSet, happy: Script, db: str, verdicts: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The final state of a run whose judge first answers ``verdicts``, then allows."""
+    _judged_again(happy, verdicts)
+    model = ScriptedModel(happy)
+    result = await api.start(seed, {"alert": "5xx"}, model=model, db=db)
+    assert result.status == "completed", result.violations
+    model.assert_complete()
+    values, _ = await api.read_state(result.thread_id, db=db)
+    return values
+
+
 async def test_happy_path_completes_with_the_four_outputs(
     seed: SkillSet, happy: Script, db: str
 ) -> None:
@@ -71,15 +91,8 @@ async def test_a_last_step_judge_revision_reruns_the_step_it_names_and_the_steps
     seed: SkillSet, happy: Script, db: str
 ) -> None:
     fastest = "prefer-the-fastest-safe-mitigation-over"
-    revise = {"verdicts": [{"guardrail": fastest, "outcome": "revise", "message": "too slow"}]}
-    happy["judge:postmortem"].insert(0, reply(revise))
-    happy["step:mitigate"] *= 2
-    happy["step:postmortem"] *= 2
-    model = ScriptedModel(happy)
-    result = await api.start(seed, {"alert": "5xx"}, model=model, db=db)
-    assert result.status == "completed", result.violations
-    model.assert_complete()
-    values, _ = await api.read_state(result.thread_id, db=db)
+    verdicts = [{"guardrail": fastest, "outcome": "revise", "message": "too slow"}]
+    values = await _completed(seed, happy, db, verdicts)
     ran = [s["id"] for s in values["steps_log"]]
     assert ran[2:] == ["mitigate", "postmortem", "mitigate", "postmortem"]
     assert values["feedback"]["mitigate"] == ["too slow"]
@@ -454,12 +467,7 @@ async def test_a_run_judge_revises_the_earliest_step_it_faults_with_that_steps_m
             "message": "slow",
         },
     ]
-    happy["judge:postmortem"].insert(0, reply({"verdicts": verdicts}))
-    happy["step:mitigate"] *= 2
-    happy["step:postmortem"] *= 2
-    result = await api.start(seed, {"alert": "5xx"}, model=ScriptedModel(happy), db=db)
-    assert result.status == "completed", result.violations
-    values, _ = await api.read_state(result.thread_id, db=db)
+    values = await _completed(seed, happy, db, verdicts)
     assert values["feedback"] == {"mitigate": ["slow"]}  # postmortem re-runs after it anyway
 
 
@@ -467,10 +475,7 @@ async def test_a_rejected_run_judge_approval_sends_back_the_step_it_is_about(
     seed: SkillSet, happy: Script, db: str
 ) -> None:
     fastest = "prefer-the-fastest-safe-mitigation-over"
-    ask = {"verdicts": [{"guardrail": fastest, "outcome": "approve", "message": "slow fix"}]}
-    happy["judge:postmortem"].insert(0, reply(ask))
-    happy["step:mitigate"] *= 2
-    happy["step:postmortem"] *= 2
+    _judged_again(happy, [{"guardrail": fastest, "outcome": "approve", "message": "slow fix"}])
     model = ScriptedModel(happy)
     paused = await api.start(seed, {"alert": "5xx"}, model=model, db=db)
     [question] = paused.questions

@@ -306,8 +306,13 @@ async def test_a_step_the_human_rejects_is_revised(db: str, tmp_path: Path) -> N
     assert values["results"]["gather"]["result"]["summary"] == "g, kinder"
 
 
-def _judged_at_the_end(modes: dict[str, str]) -> tuple[dict[str, Any], Policy]:
-    """The two-step script and a policy that judges once, after ``decide``."""
+def _judged_at_the_end(
+    tmp_path: Path, modes: dict[str, str]
+) -> tuple[Path, dict[str, Any], Policy]:
+    """The two-step skill on disk, its script, and a policy that judges once, after ``decide``."""
+    skill_file = tmp_path / "two-step" / "SKILL.md"
+    skill_file.parent.mkdir()
+    skill_file.write_text(_TWO_STEPS, encoding="utf-8")
     guardrail = "be-kind-in-every-message"
     steps = [{"id": sid, "goal": sid, "mode": mode} for sid, mode in modes.items()]
     script = {
@@ -316,16 +321,15 @@ def _judged_at_the_end(modes: dict[str, str]) -> tuple[dict[str, Any], Policy]:
         "step:decide": [_out("d")],
         "judge:decide": [{"output": {"verdicts": [{"guardrail": guardrail, "outcome": "allow"}]}}],
     }
-    return script, Policy(judge=JudgeSettings(at="last-step", skip_judge_in_eco=True))
+    return skill_file, script, Policy(judge=JudgeSettings(at="last-step", skip_judge_in_eco=True))
 
 
 async def test_a_last_step_judge_makes_one_call_for_a_guardrail_every_step_shares(
     db: str, tmp_path: Path
 ) -> None:
-    skill_file = tmp_path / "two-step" / "SKILL.md"
-    skill_file.parent.mkdir()
-    skill_file.write_text(_TWO_STEPS, encoding="utf-8")
-    script, policy = _judged_at_the_end({"gather": "power", "decide": "power"})
+    skill_file, script, policy = _judged_at_the_end(
+        tmp_path, {"gather": "power", "decide": "power"}
+    )
     model = ScriptedModel(script)
     done = await api.start(skill_file, {}, model=model, db=db, policy=policy)
     assert done.status == "completed", done.violations
@@ -338,10 +342,7 @@ async def test_a_last_step_judge_makes_one_call_for_a_guardrail_every_step_share
 async def test_a_last_step_judge_leaves_out_eco_steps_when_the_policy_says_so(
     db: str, tmp_path: Path
 ) -> None:
-    skill_file = tmp_path / "two-step" / "SKILL.md"
-    skill_file.parent.mkdir()
-    skill_file.write_text(_TWO_STEPS, encoding="utf-8")
-    script, policy = _judged_at_the_end({"gather": "eco", "decide": "eco"})
+    skill_file, script, policy = _judged_at_the_end(tmp_path, {"gather": "eco", "decide": "eco"})
     script.pop("judge:decide")  # a call for it would find no reply and stop the run
     model = ScriptedModel(script)
     done = await api.start(skill_file, {}, model=model, db=db, policy=policy)
