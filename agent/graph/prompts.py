@@ -156,38 +156,47 @@ def judge_messages(
     result: dict[str, Any],
 ) -> list[Message]:
     """One batched call: a verdict per guardrail line for this step's result."""
-    user = "\n\n".join(
-        (
-            f"Judge the result of step `{step.id}` of skill `{skill.name}` against each "
-            "guardrail below. For each, answer allow, revise (with what to fix), approve "
-            "(a human must approve) or block, citing the guardrail id.",
-            f"## Guardrails\n{_guardrails(guardrails)}",
-            data("step-result", _compact(result)),
-        )
+    return _judge_call(
+        skill,
+        kernels,
+        f"Judge the result of step `{step.id}` of skill `{skill.name}` against each "
+        "guardrail below.",
+        _guardrails(guardrails),
+        data("step-result", _compact(result)),
     )
-    return [system_message(skill, kernels, "judge"), {"role": "user", "content": user}]
 
 
 def judge_run_messages(
     skill: Skill,
     kernels: Sequence[Skill],
-    sections: Sequence[tuple[MicroSkill, Sequence[Guardrail], dict[str, Any]]],
+    guardrails: Sequence[tuple[Guardrail, Sequence[str]]],
+    results: dict[str, dict[str, Any]],
 ) -> list[Message]:
     """One call after the run's last step: each guardrail against the step results it names."""
-    steps: dict[str, list[str]] = {}
-    texts: dict[str, str] = {}
-    for step, guardrails, _ in sections:
-        for g in guardrails:
-            steps.setdefault(g.id, []).append(f"`{step.id}`")
-            texts[g.id] = g.text
-    listed = "\n".join(f"- [{gid}] {texts[gid]} (step {', '.join(s)})" for gid, s in steps.items())
+    listed = "\n".join(
+        f"- [{g.id}] {g.text} (step {', '.join(f'`{s}`' for s in steps)})"
+        for g, steps in guardrails
+    )
+    return _judge_call(
+        skill,
+        kernels,
+        f"Judge the step results of skill `{skill.name}` against each guardrail below, "
+        "on the steps it names.",
+        listed,
+        data("step-results", _results(results)),
+    )
+
+
+def _judge_call(
+    skill: Skill, kernels: Sequence[Skill], task: str, guardrails: str, results: str
+) -> list[Message]:
+    """The judge's request: what to judge, the verdicts it may give, guardrails, results."""
     user = "\n\n".join(
         (
-            f"Judge the step results of skill `{skill.name}` against each guardrail below, "
-            "on the steps it names. For each, answer allow, revise (with what to fix), "
-            "approve (a human must approve) or block, citing the guardrail id.",
-            f"## Guardrails\n{listed}",
-            data("step-results", {step.id: _compact(result) for step, _, result in sections}),
+            f"{task} For each, answer allow, revise (with what to fix), approve (a human "
+            "must approve) or block, citing the guardrail id.",
+            f"## Guardrails\n{guardrails}",
+            results,
         )
     )
     return [system_message(skill, kernels, "judge"), {"role": "user", "content": user}]

@@ -249,15 +249,15 @@ def _to_judge(
     return sections
 
 
-def _verdict_steps(
-    sections: list[tuple[MicroSkill, list[Guardrail], dict[str, Any]]], step_id: str
-) -> dict[str, str]:
-    """Guardrail id → the step a revision goes to: the one step it names, else this one."""
-    named: dict[str, list[str]] = {}
+def _named_steps(
+    sections: list[tuple[MicroSkill, list[Guardrail], dict[str, Any]]],
+) -> dict[str, tuple[Guardrail, list[str]]]:
+    """Guardrail id → the guardrail and the ids of the judged steps it applies to."""
+    named: dict[str, tuple[Guardrail, list[str]]] = {}
     for step, guardrails, _ in sections:
         for g in guardrails:
-            named.setdefault(g.id, []).append(step.id)
-    return {gid: steps[0] if len(steps) == 1 else step_id for gid, steps in named.items()}
+            named.setdefault(g.id, (g, []))[1].append(step.id)
+    return named
 
 
 async def _judge(
@@ -269,11 +269,13 @@ async def _judge(
     if not sections or not ctx.settings.judge:
         return [], {}
     purpose = ctx.purpose(f"judge:{step_id}")
+    named = _named_steps(sections)
     if len(sections) == 1:
         step, guardrails, result = sections[0]
         messages = judge_messages(ctx.skill, ctx.kernels, step, guardrails, result)
     else:
-        messages = judge_run_messages(ctx.skill, ctx.kernels, sections)
+        results = {step.id: result for step, _, result in sections}
+        messages = judge_run_messages(ctx.skill, ctx.kernels, list(named.values()), results)
     first = sections[0][1][0]
     try:
         response = await call_model(
@@ -298,13 +300,13 @@ async def _judge(
         }
     output = response.output
     assert not isinstance(output, str)
-    lines = {g.id: g.line for _, guardrails, _ in sections for g in guardrails}
-    targets = _verdict_steps(sections, step_id)
+    # a revision goes to the one step a guardrail names, else to this one
+    targets = {gid: steps[0] if len(steps) == 1 else step_id for gid, (_, steps) in named.items()}
     verdicts = [
         {
             "rule_id": f"judge:{v.guardrail}",
             "guardrail_id": v.guardrail,
-            "line": lines.get(v.guardrail),
+            "line": named[v.guardrail][0].line,
             "outcome": v.outcome,
             "message": v.message or v.guardrail,
             "tier": "judge",
@@ -312,7 +314,7 @@ async def _judge(
             "approval": None,
         }
         for v in output.verdicts
-        if v.guardrail in lines  # a verdict on a rule-covered guardrail cannot count
+        if v.guardrail in named  # a verdict on a rule-covered guardrail cannot count
     ]
     # Recorded now, allow or not, so the log shows what the judge said even when a rule wins.
     return verdicts, {
