@@ -6,10 +6,10 @@ directory is ``data_dir`` if given, else ``$SKILLWEAVE_HOME``, else
 ``~/.local/share/skillweave``.
 
 A process shares one :class:`RunStore` per database among all the runs it
-drives at once (:func:`open_store` counts its users): SQLite gets one connection
-in WAL mode with a busy timeout, so many runs and several processes write without
-"database is locked"; Postgres gets a connection pool, so 200 runs do not open
-200 connections. Tables are created on first use.
+drives at once (:func:`open_store` counts its users): SQLite gets a connection for
+the checkpointer and one for our tables, in WAL mode with a busy timeout, so many
+runs and several processes write without "database is locked"; Postgres gets a
+connection pool, so 200 runs do not open 200 connections. Tables are created on first use.
 
 Two drivers advancing one thread would both run its side effects, so every call
 that advances a thread holds :meth:`RunStore.lock`, which fails at once
@@ -409,26 +409,35 @@ def _busy(thread_id: str) -> ThreadBusyError:
 
 
 class _SqliteStore(RunStore):
-    """One aiosqlite connection (WAL, busy timeout) shared with the checkpointer."""
+    """Two aiosqlite connections (WAL, busy timeout): the checkpointer's, and one for our tables.
 
-    def __init__(self, database: Database, conn: aiosqlite.Connection) -> None:
+    Our tables' connection is in autocommit mode, so a journal row or a registry
+    update is one trip to SQLite's thread instead of two (execute, then commit) while
+    the run waits for it. Its writes hold the checkpointer's lock, so the two never
+    contend for SQLite's write lock within a process.
+    """
+
+    def __init__(
+        self, database: Database, conn: aiosqlite.Connection, tables: aiosqlite.Connection
+    ) -> None:
         self._saver = AsyncSqliteSaver(conn)
         super().__init__(database, self._saver)
         self._conn = conn
+        self._tables = tables
 
     async def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         async with self._saver.lock:
-            await self._conn.execute(sql.replace("%s", "?"), params)
-            await self._conn.commit()
+            await self._tables.execute(sql.replace("%s", "?"), params)
 
     async def _fetch(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        async with self._saver.lock, self._conn.execute(sql.replace("%s", "?"), params) as cur:
-            return [tuple(r) for r in await cur.fetchall()]
+        rows = await self._tables.execute_fetchall(sql.replace("%s", "?"), params)
+        return [tuple(r) for r in rows]
 
     async def _setup(self) -> None:
-        await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await self._conn.execute("PRAGMA journal_mode = WAL")
-        await self._conn.execute("PRAGMA synchronous = NORMAL")
+        for conn in (self._conn, self._tables):
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
         await self._saver.setup()
         for ddl in _DDL:
             await self._execute(ddl)
@@ -450,7 +459,8 @@ class _SqliteStore(RunStore):
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     async def close(self) -> None:
-        """Close the shared connection."""
+        """Close both connections."""
+        await self._tables.close()
         await self._conn.close()
 
 
@@ -561,11 +571,17 @@ async def _open_postgres(database: Database) -> RunStore:
 
 
 async def _open_sqlite(database: Database) -> RunStore:
+    timeout = BUSY_TIMEOUT_MS / 1000
     try:
-        conn = await aiosqlite.connect(database.target, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = await aiosqlite.connect(database.target, timeout=timeout)
     except sqlite3.Error as exc:
         raise ConfigError(f"cannot open SQLite database {database.target}: {exc}") from None
-    store = _SqliteStore(database, conn)
+    try:
+        tables = await aiosqlite.connect(database.target, timeout=timeout, isolation_level=None)
+    except sqlite3.Error as exc:
+        await conn.close()
+        raise ConfigError(f"cannot open SQLite database {database.target}: {exc}") from None
+    store = _SqliteStore(database, conn, tables)
     try:
         await store._setup()
     except sqlite3.Error as exc:
