@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -254,3 +256,36 @@ async def test_threads_are_listed_most_recent_first(db: str, tmp_path: Path) -> 
     await record_thread(db, newer, skill="s", status="paused", data_dir=tmp_path)
     listed = [t.thread_id for t in await list_threads(db, data_dir=tmp_path, limit=1000)]
     assert listed.index(newer) < listed.index(older)
+
+
+# --- SQLite writes ----------------------------------------------------------------------
+
+
+async def test_a_journal_row_is_committed_before_the_write_returns(tmp_path: Path) -> None:
+    db = tmp_path / "runs.sqlite"
+    async with open_store(f"sqlite:///{db}") as store:
+        await store.journal_put("t1", "k", kind="call", purpose="p", value={"a": 1})
+        other = sqlite3.connect(db)
+        try:
+            rows = other.execute("SELECT key FROM skillweave_journal").fetchall()
+        finally:
+            other.close()
+    assert rows == [("k",)]
+
+
+async def test_a_write_waits_while_another_process_holds_the_sqlite_lock(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "runs.sqlite"
+    async with open_store(f"sqlite:///{db}") as store:
+        other = sqlite3.connect(db, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock, as a busy writer would
+        write = asyncio.ensure_future(
+            store.journal_put("t1", "k", kind="call", purpose="p", value={"a": 1})
+        )
+        await asyncio.sleep(0.2)
+        assert not write.done()  # waiting, not failed and not blocking the loop
+        other.execute("COMMIT")
+        other.close()
+        await asyncio.wait_for(write, 10)
+        assert await store.journal_get("t1", "k") == {"a": 1}
