@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from agent.llm.base import (
         DEFAULT_MAX_TOKENS,
         ChatModel,
+        DroppedValue,
         ModelRequest,
         ModelResponse,
         StructuredMode,
@@ -36,6 +37,7 @@ _HOME = {
     "usage_of": "_usage",
     "DEFAULT_MAX_TOKENS": "base",
     "ChatModel": "base",
+    "DroppedValue": "base",
     "ModelRequest": "base",
     "ModelResponse": "base",
     "StructuredMode": "base",
@@ -51,6 +53,7 @@ _HOME = {
 __all__ = [
     "DEFAULT_MAX_TOKENS",
     "ChatModel",
+    "DroppedValue",
     "ModelRequest",
     "ModelResponse",
     "ModelSpec",

@@ -55,6 +55,7 @@ from agent.llm._structured import (
     refused_parameter,
     repair_message,
     response_format,
+    salvage_reply,
     schema_instruction,
     validate_reply,
 )
@@ -69,6 +70,7 @@ from agent.llm._usage import attach_usage, estimate_usage
 from agent.llm._window import ContextWindowError, fit
 from agent.llm.base import (
     DEFAULT_MAX_TOKENS,
+    DroppedValue,
     Message,
     ModelRequest,
     ModelResponse,
@@ -262,6 +264,7 @@ class OpenAIChatModel:
         # its latest reply (none when the server cut it: echoing a runaway reply invites
         # the model to run on again), not every attempt before it.
         repair_turns: list[Message] = []
+        dropped: list[DroppedValue] = []
         while True:
             reply = await self._round(request, index, messages, tools if tools_open else [])
             index += 1
@@ -301,6 +304,17 @@ class OpenAIChatModel:
                 output = valid
                 break
             if repairs >= self.max_repairs:
+                salvaged = salvage_reply(request.schema, text, request.salvage)
+                if salvaged is not None:
+                    output, dropped = salvaged
+                    log.info(
+                        "%s: %s reply still invalid after %d repairs; left out %s",
+                        self.name,
+                        request.purpose,
+                        repairs,
+                        ", ".join(d.path for d in dropped),
+                    )
+                    break
                 cut = " (the reply was cut off at its token bound)" if reply.cut else ""
                 raise ModelOutputError(
                     f"{self.name}: reply for {request.purpose!r} breaks "
@@ -335,6 +349,7 @@ class OpenAIChatModel:
             tool_calls=records,
             latency_ms=latency,
             structured_mode=reply.mode,
+            dropped=dropped,
         )
 
     async def _round(

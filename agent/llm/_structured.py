@@ -16,16 +16,17 @@ is unsupported) moves the request one mode down; see :func:`refused_parameter`.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Literal
 
 from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel, ValidationError
 
 from agent.llm._schema_text import choice_values, type_text
-from agent.llm.base import Message, StructuredMode, T
+from agent.llm.base import DroppedValue, Message, StructuredMode, T
 
 Mode = StructuredMode
 MODES: tuple[Mode, ...] = ("json_schema", "json_object", "tool", "prompt")
@@ -225,6 +226,64 @@ def validate_reply(schema: type[T], raw: str) -> tuple[T | None, str]:
         f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors()
     )
     return None, errors
+
+
+MAX_DROPPED = 20
+"""At most this many values are left out of one reply before it counts as broken."""
+
+
+def salvage_reply(
+    schema: type[T], raw: str, under: Collection[str]
+) -> tuple[T, list[DroppedValue]] | None:
+    """The reply without the values under the top-level keys ``under`` that break the schema.
+
+    Only a value whose absence the schema accepts is dropped (an optional field, an
+    entry of an open object); None when that does not make the reply valid. The last
+    resort once repairs run out.
+    """
+    try:
+        data = json.loads(_strip_fence(raw), strict=False)
+    except json.JSONDecodeError:
+        return None
+    dropped: list[DroppedValue] = []
+    for _ in range(MAX_DROPPED):
+        try:
+            return schema.model_validate(data), dropped
+        except ValidationError as exc:
+            error = exc.errors()[0]
+        loc = tuple(error["loc"])
+        if len(loc) < 2 or loc[0] not in under:
+            return None
+        for size in range(len(loc), 1, -1):
+            path = loc[:size]
+            parent = _at(data, path[:-1])
+            if not isinstance(parent, dict) or path[-1] not in parent:
+                continue
+            candidate = copy.deepcopy(data)
+            del _at(candidate, path[:-1])[path[-1]]
+            if not _fails_within(schema, candidate, path):
+                where = ".".join(str(p) for p in path)
+                dropped.append(DroppedValue(where, str(error["msg"]), parent[path[-1]]))
+                data = candidate
+                break
+        else:
+            return None
+    return None
+
+
+def _at(data: Any, path: Sequence[Any]) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _fails_within(schema: type[BaseModel], data: Any, path: tuple[Any, ...]) -> bool:
+    """Whether ``data`` still breaks ``schema`` at or below ``path`` (e.g. a missing field)."""
+    try:
+        schema.model_validate(data)
+    except ValidationError as exc:
+        return any(tuple(e["loc"])[: len(path)] == path for e in exc.errors())
+    return False
 
 
 REPAIR_ECHO_CHARS = 1000

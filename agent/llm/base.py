@@ -108,6 +108,20 @@ class ModelRequest(Generic[T]):
     rounds: Rounds | None = None
     """Given by the engine: the call's rounds are replayed from it on a re-run."""
     max_tokens: int | None = DEFAULT_MAX_TOKENS
+    salvage: tuple[str, ...] = ()
+    """Top-level schema fields under which, once repairs run out, a value that breaks the
+    schema but may be left out is dropped (see ``ModelResponse.dropped``) instead of
+    failing the call: a weak model's wrongly typed extra value should not cost the rest
+    of its answer."""
+
+
+@dataclass(frozen=True)
+class DroppedValue:
+    """A value left out of a reply that broke the schema where the schema lets it be absent."""
+
+    path: str
+    error: str
+    value: Any
 
 
 @dataclass
@@ -125,6 +139,8 @@ class ModelResponse(Generic[T]):
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
     latency_ms: float = 0.0
     structured_mode: StructuredMode | None = None
+    dropped: list[DroppedValue] = field(default_factory=list)
+    """Values left out of the reply under ``ModelRequest.salvage`` (empty when it was valid)."""
 
 
 class ChatModel(Protocol):

@@ -170,6 +170,51 @@ async def test_an_exhausted_repair_raises_an_output_error_carrying_the_raw_reply
     assert route.call_count == 2
 
 
+class Fields(BaseModel):
+    severity: str | None = None
+    owner: str | None = None
+
+
+class Result(BaseModel):
+    summary: str
+    fields: Fields = Fields()
+
+
+TYPED_WRONG = '{"summary": "mitigated", "fields": {"severity": {"level": 2}, "owner": "ana"}}'
+
+
+async def test_an_invalid_optional_value_is_left_out_once_repairs_run_out(
+    api: respx.MockRouter, make_model: Factory
+) -> None:
+    route = _route(api).respond(200, json=completion(TYPED_WRONG))
+    request = ModelRequest("step", ASK, schema=Result, salvage=("fields",))
+    response = await make_model(max_repairs=1).generate(request)
+    assert response.output == Result(summary="mitigated", fields=Fields(owner="ana"))
+    assert [(d.path, d.value) for d in response.dropped] == [("fields.severity", {"level": 2})]
+    assert "string" in response.dropped[0].error
+    assert route.call_count == 2  # the repair was still asked for first
+
+
+async def test_without_salvage_the_same_reply_is_an_output_error(
+    api: respx.MockRouter, make_model: Factory
+) -> None:
+    _route(api).respond(200, json=completion(TYPED_WRONG))
+    with pytest.raises(ModelOutputError):
+        await make_model(max_repairs=1).generate(ModelRequest("step", ASK, schema=Result))
+
+
+async def test_a_repaired_reply_drops_nothing(api: respx.MockRouter, make_model: Factory) -> None:
+    route = _route(api)
+    route.side_effect = [
+        httpx.Response(200, json=completion(TYPED_WRONG)),
+        httpx.Response(200, json=completion('{"summary": "ok", "fields": {"severity": "SEV2"}}')),
+    ]
+    request = ModelRequest("step", ASK, schema=Result, salvage=("fields",))
+    response = await make_model(max_repairs=1).generate(request)
+    assert response.output == Result(summary="ok", fields=Fields(severity="SEV2"))
+    assert response.dropped == []
+
+
 async def test_a_server_without_json_schema_support_falls_back_to_json_object(
     api: respx.MockRouter, make_model: Factory
 ) -> None:

@@ -140,6 +140,7 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
                     tools=tools_for(
                         ms, ctx.policy, run_tools(runtime, ctx.skill, state.get("inputs", {}))
                     ),
+                    salvage=("fields",),
                 ),
             )
         except ModelOutputError as exc:
@@ -159,6 +160,11 @@ def make_step(ctx: SkillContext, step_id: str) -> Any:
         # named fields the step left out come back as None: they were not produced
         result["fields"] = {k: v for k, v in result["fields"].items() if v is not None}
         notes = note(step_id, "note", result.pop("notes", ""))
+        for dropped in response.dropped:
+            given = json.dumps(dropped.value, ensure_ascii=False, default=str)
+            notes += note(
+                step_id, "dropped", f"left out {dropped.path} ({dropped.error}); it was {given}"
+            )
         if not 0.0 <= result["confidence"] <= 1.0:
             clamped = min(max(result["confidence"], 0.0), 1.0)
             notes += note(step_id, "clamped", f"confidence {result['confidence']} → {clamped}")
